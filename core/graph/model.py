@@ -39,7 +39,7 @@ class Node:
         return get_spec(self.type)
 
     def to_dict(self) -> dict[str, Any]:
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        params = {k: _plain(v) for k, v in self.params.items()}
         return {
             "id": self.id,
             "type": self.type,
@@ -47,6 +47,15 @@ class Node:
             "params": params,
             "ui": {"x": self.x, "y": self.y},
         }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy: tuples become lists, containers are copied so callers cannot alter the node."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
