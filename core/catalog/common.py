@@ -38,9 +38,14 @@ def regularizer_params(*names: str) -> tuple[ParamSpec, ...]:
         "bias_regularizer": "L1/L2 penalty on the biases",
         "activity_regularizer": "L1/L2 penalty on the layer's output",
         "recurrent_regularizer": "L1/L2 penalty on the recurrent weights",
+        "depthwise_regularizer": "L1/L2 penalty on the per-channel (depthwise) filters",
+        "pointwise_regularizer": "L1/L2 penalty on the 1x1 (pointwise) filters that mix channels",
+        "gamma_regularizer": "L1/L2 penalty on the learned scale (gamma)",
+        "beta_regularizer": "L1/L2 penalty on the learned offset (beta)",
     }
     names = names or ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
-    return tuple(ParamSpec(n, "regularizer", dict(NO_REG), docs[n], fuzz=(dict(NO_REG), {"l1": 0.01, "l2": 0.0})) for n in names)
+    fuzz = (dict(NO_REG), {"l1": 0.01, "l2": 0.0}, {"l1": 0.0, "l2": 0.001})
+    return tuple(ParamSpec(n, "regularizer", dict(NO_REG), docs[n], fuzz=fuzz) for n in names)
 
 
 def regularizer_kwargs(params: Params) -> dict[str, Any]:
