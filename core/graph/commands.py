@@ -59,13 +59,15 @@ class RemoveNode(Macro):
         node = graph.node(node_id)
         super().__init__(f"Delete {node.name}", [RemoveEdge(graph, e.id) for e in graph.edges_of(node_id)])
         self.graph, self.node = graph, node
+        self.index: int | None = None
 
     def redo(self) -> None:
         super().redo()
+        self.index = self.graph.node_index(self.node.id)
         self.graph.remove_node(self.node.id)
 
     def undo(self) -> None:
-        self.graph.add_node(self.node)
+        self.graph.add_node(self.node, self.index)
         super().undo()
 
 
@@ -156,9 +158,11 @@ def remove_nodes(graph: Graph, node_ids: list[str]) -> Macro:
 class _RemoveBareNode(Command):
     def __init__(self, graph: Graph, node_id: str) -> None:
         self.graph, self.node = graph, graph.node(node_id)
+        self.index: int | None = None
 
     def redo(self) -> None:
+        self.index = self.graph.node_index(self.node.id)
         self.graph.remove_node(self.node.id)
 
     def undo(self) -> None:
-        self.graph.add_node(self.node)
+        self.graph.add_node(self.node, self.index)

@@ -158,10 +158,20 @@ class Graph:
         )
 
     # ---- mutators (each emits) -----------------------------------------------------------------
-    def add_node(self, node: Node) -> Node:
+    def node_index(self, node_id: str) -> int:
+        """Position of the node in insertion order (undo puts a removed node back there)."""
+        self.node(node_id)
+        return list(self._nodes).index(node_id)
+
+    def add_node(self, node: Node, index: int | None = None) -> Node:
         if node.id in self._nodes:
             raise GraphError(f"node {node.id} is already in the graph", node.id)
-        self._nodes[node.id] = node
+        if index is None or index >= len(self._nodes):
+            self._nodes[node.id] = node
+        else:
+            items = list(self._nodes.items())
+            items.insert(index, (node.id, node))
+            self._nodes = dict(items)
         self.node_added.emit(node)
         self.changed.emit()
         return node

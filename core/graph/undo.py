@@ -35,8 +35,16 @@ class Macro(Command):
         self.children: list[Command] = list(children or [])
 
     def redo(self) -> None:
-        for c in self.children:
-            c.redo()
+        """Apply every child; if one fails, revert those already applied so nothing is half done."""
+        done: list[Command] = []
+        try:
+            for c in self.children:
+                c.redo()
+                done.append(c)
+        except Exception:
+            for c in reversed(done):
+                c.undo()
+            raise
 
     def undo(self) -> None:
         for c in reversed(self.children):
