@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ def add(graph: Graph, type_id: str, **params: Any) -> Node:
 def link(graph: Graph, *nodes: Node, dst_port: str = "in") -> list[Edge]:
     """Connect ``nodes`` in a chain (each edge checked as the editor would)."""
     edges = []
-    for src, dst in zip(nodes, nodes[1:]):
+    for src, dst in itertools.pairwise(nodes):
         edge = Edge(src.id, dst.id, dst_port=dst_port)
         check_connect(graph, edge)
         edges.append(graph.add_edge(edge))
