@@ -1,0 +1,132 @@
+"""The compiled GAN update: k discriminator steps then one generator step, in one ``tf.function``.
+
+Written with ``tf.GradientTape`` rather than ``fit`` because the two networks take turns with their own
+optimizers and losses. The discriminator may end in a logit (any activation but sigmoid) or a probability.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from core.gan.config import GanConfig
+
+EPS = 1e-7
+
+
+def ends_in_sigmoid(model: Any) -> bool:
+    """True when the model's last layer squashes with a sigmoid (so it outputs probabilities, not logits)."""
+    import keras
+
+    return getattr(model.layers[-1], "activation", None) is keras.activations.sigmoid
+
+
+def layer_groups(model: Any) -> tuple[list[str], list[list[int]]]:
+    """Node names of the layers holding trainable weights, and for each the indices into
+    ``model.trainable_variables`` (a node's helper layers, named ``node__0``, count as the node)."""
+    index = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    groups: dict[str, list[int]] = {}
+    for layer in model.layers:
+        node = layer.name.split("__")[0]
+        for v in layer.trainable_variables:
+            if id(v) in index:
+                groups.setdefault(node, []).append(index[id(v)])
+    return list(groups), list(groups.values())
+
+
+def group_norms(per_variable: np.ndarray, groups: list[list[int]]) -> np.ndarray:
+    """Per-layer L2 norms from per-variable norms."""
+    return np.array([float(np.sqrt(np.sum(per_variable[g] ** 2))) for g in groups], dtype="float32")
+
+
+class GanSteps:
+    """Holds both networks, their optimizers and the compiled training step."""
+
+    def __init__(self, generator: Any, discriminator: Any, data: np.ndarray, config: GanConfig,
+                 latent_dim: int) -> None:
+        import tensorflow as tf
+
+        self.g, self.d, self.config, self.latent_dim = generator, discriminator, config, latent_dim
+        self.g_opt = config.g_optimizer.build()
+        self.d_opt = config.d_optimizer.build()
+        self.g_opt.build(generator.trainable_variables)
+        self.d_opt.build(discriminator.trainable_variables)
+        self.logits = not ends_in_sigmoid(discriminator)
+        self.data = tf.constant(data, dtype=tf.float32)
+        self.rng = tf.random.Generator.from_seed(config.seed)
+        self.real_label = 1.0 - config.label_smoothing
+        self._plain = tf.function(lambda: self._train_step(False))
+        self._with_grads = tf.function(lambda: self._train_step(True))
+
+    def run(self, with_grads: bool = False) -> dict[str, np.ndarray]:
+        """One generator update after k discriminator updates; NumPy results."""
+        out = (self._with_grads if with_grads else self._plain)()
+        return {k: np.asarray(v) for k, v in out.items()}
+
+    # ---- inside the tf.function ------------------------------------------------------------------
+    def _z(self, n: int) -> Any:
+        if self.config.latent_distribution == "uniform":
+            return self.rng.uniform((n, self.latent_dim), -1.0, 1.0)
+        return self.rng.normal((n, self.latent_dim))
+
+    def _bce(self, label: float, out: Any) -> Any:
+        import tensorflow as tf
+
+        labels = tf.fill(tf.shape(out), label)
+        if self.logits:
+            return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=out))
+        p = tf.clip_by_value(out, EPS, 1.0 - EPS)
+        return -tf.reduce_mean(labels * tf.math.log(p) + (1.0 - labels) * tf.math.log(1.0 - p))
+
+    def _prob(self, out: Any) -> Any:
+        import tensorflow as tf
+
+        return tf.reduce_mean(tf.sigmoid(out) if self.logits else out)
+
+    def _d_step(self) -> tuple[Any, Any, Any, list[Any]]:
+        import tensorflow as tf
+
+        n = self.config.batch_size
+        idx = self.rng.uniform((n,), 0, tf.shape(self.data, out_type=tf.int64)[0], dtype=tf.int64)
+        real = tf.gather(self.data, idx)
+        fake = self.g(self._z(n), training=True)
+        variables = self.d.trainable_variables
+        with tf.GradientTape() as tape:
+            out_real = self.d(real, training=True)
+            out_fake = self.d(fake, training=True)
+            loss = self._bce(self.real_label, out_real) + self._bce(0.0, out_fake)
+            total = loss + tf.add_n([loss * 0.0, *self.d.losses])
+        grads = tape.gradient(total, variables)
+        self.d_opt.apply(grads, variables)
+        return loss, self._prob(out_real), self._prob(out_fake), grads
+
+    def _g_step(self) -> tuple[Any, list[Any]]:
+        import tensorflow as tf
+
+        variables = self.g.trainable_variables
+        with tf.GradientTape() as tape:
+            out = self.d(self.g(self._z(self.config.batch_size), training=True), training=True)
+            loss = self._bce(1.0, out)  # non-saturating: maximise log D(G(z)) rather than minimise log(1 - D)
+            total = loss + tf.add_n([loss * 0.0, *self.g.losses])
+        grads = tape.gradient(total, variables)
+        self.g_opt.apply(grads, variables)
+        return loss, grads
+
+    def _train_step(self, with_grads: bool) -> dict[str, Any]:
+        import tensorflow as tf
+
+        for _ in range(self.config.d_steps):
+            d_loss, d_real, d_fake, d_grads = self._d_step()
+        g_loss, g_grads = self._g_step()
+        out = {"scalars": tf.stack([d_loss, g_loss, d_real, d_fake])}
+        if with_grads:
+            out["d_norms"] = tf.stack([_norm(g) for g in d_grads])
+            out["g_norms"] = tf.stack([_norm(g) for g in g_grads])
+        return out
+
+
+def _norm(grad: Any) -> Any:
+    import tensorflow as tf
+
+    return tf.constant(0.0) if grad is None else tf.norm(tf.cast(grad, tf.float32))

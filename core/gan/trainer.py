@@ -1,0 +1,142 @@
+"""Train a GAN: alternating updates streamed as messages (losses per step, fixed-seed samples, diversity,
+per-layer gradient norms, a latent interpolation at the end).
+
+``train_gan`` is a plain generator of messages so it runs anywhere: inside the training engine's worker
+process (see ``core.gan.run``), in a test, or in a script. It honours ``should_stop`` before every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from core.gan.check import GanShapes, check_gan
+from core.gan.config import GanConfig
+from core.gan.messages import (
+    GanDiversity,
+    GanFinished,
+    GanGradients,
+    GanInterpolation,
+    GanMessage,
+    GanSamples,
+    GanStarted,
+    GanStep,
+)
+from core.gan.samples import diversity_ratio, generate, grid_for, interpolate, latent, nearest_distance
+from core.gan.steps import GanSteps, group_norms, layer_groups
+from core.graph.errors import GraphError
+from core.graph.model import Graph
+
+REAL_PREVIEW = 512
+
+
+def as_graph(graph: Graph | Mapping[str, Any]) -> Graph:
+    return graph if isinstance(graph, Graph) else Graph.from_dict(graph)
+
+
+def check_data(data: np.ndarray, shapes: GanShapes) -> np.ndarray:
+    """Real samples as float32 shaped like the discriminator's input (reshaped when only the layout differs)."""
+    want = shapes.sample_shape
+    x = np.asarray(data, dtype="float32")
+    if tuple(x.shape[1:]) != want:
+        if x.ndim >= 2 and int(np.prod(x.shape[1:])) == int(np.prod(want)):
+            return x.reshape((len(x), *want))
+        raise GraphError(f"the data's samples have shape {tuple(x.shape[1:])} but the discriminator takes {want}")
+    return x
+
+
+def build_pair(generator: Graph, discriminator: Graph) -> tuple[Any, Any]:
+    """Both Keras models, named 'generator' and 'discriminator' (layers named after their nodes)."""
+    from core.translate.to_keras import build_model
+
+    return build_model(generator, name="generator"), build_model(discriminator, name="discriminator")
+
+
+class _Reporter:
+    """Turns the state of a run into messages: samples, diversity and gradient norms."""
+
+    def __init__(self, steps: GanSteps, data: np.ndarray, config: GanConfig, latent_dim: int) -> None:
+        self.steps, self.config, self.latent_dim = steps, config, latent_dim
+        rng = np.random.default_rng(config.seed)
+        self.real = data[rng.choice(len(data), min(len(data), config.diversity_samples), replace=False)]
+        self.fixed = latent(config.sample_count, latent_dim, config.latent_distribution, config.seed)
+        self.g_names, self.g_groups = layer_groups(steps.g)
+        self.d_names, self.d_groups = layer_groups(steps.d)
+        self._probe_seed = config.seed + 1
+
+    def samples(self, step: int) -> GanSamples:
+        out = generate(self.steps.g, self.fixed)
+        return GanSamples(step, out, grid_for(out))
+
+    def diversity(self, step: int) -> GanDiversity:
+        self._probe_seed += 1
+        z = latent(len(self.real), self.latent_dim, self.config.latent_distribution, self._probe_seed)
+        fake = generate(self.steps.g, z)
+        ratio = diversity_ratio(fake, self.real)
+        return GanDiversity(step, ratio, nearest_distance(fake, self.real), ratio < self.config.collapse_ratio)
+
+    def gradients(self, step: int, out: Mapping[str, np.ndarray]) -> list[GanGradients]:
+        return [
+            GanGradients(step, "generator", self.g_names, group_norms(out["g_norms"], self.g_groups)),
+            GanGradients(step, "discriminator", self.d_names, group_norms(out["d_norms"], self.d_groups)),
+        ]
+
+    def interpolation(self) -> GanInterpolation:
+        z1 = self.fixed[1] if len(self.fixed) > 1 else -self.fixed[0]
+        path = interpolate(self.steps.g, self.fixed[0], z1, self.config.interpolation_steps)
+        return GanInterpolation(path, grid_for(path), "slerp")
+
+
+def train_gan(
+    generator: Graph | Mapping[str, Any],
+    discriminator: Graph | Mapping[str, Any],
+    data: np.ndarray,
+    config: GanConfig | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[GanMessage]:
+    """Check, build and train the pair on ``data`` (real samples), yielding messages as it goes."""
+    import keras
+
+    config = config or GanConfig()
+    g_graph, d_graph = as_graph(generator), as_graph(discriminator)
+    shapes = check_gan(g_graph, d_graph, config.latent_dim)
+    real = check_data(data, shapes)
+    keras.utils.set_random_seed(config.seed)
+    g_model, d_model = build_pair(g_graph, d_graph)
+    steps = GanSteps(g_model, d_model, real, config, shapes.latent_dim)
+    report = _Reporter(steps, real, config, shapes.latent_dim)
+    yield GanStarted(shapes.latent_dim, shapes.sample_shape, report.real[:REAL_PREVIEW], report.g_names,
+                     report.d_names)
+    yield report.samples(0)
+    yield report.diversity(0)
+    done, stopped = 0, False
+    for step in range(1, config.steps + 1):
+        if should_stop():
+            stopped = True
+            break
+        yield from _one_step(steps, report, step, config)
+        done = step
+    if done % config.sample_every:
+        yield report.samples(done)
+        yield report.diversity(done)
+    yield report.interpolation()
+    export_path = None
+    if config.export_dir and not stopped:
+        from core.gan.export import export_generator
+
+        export_path = export_generator(g_model, config.export_dir)
+    yield GanFinished(done, stopped, export_path)
+
+
+def _one_step(steps: GanSteps, report: _Reporter, step: int, config: GanConfig) -> Iterator[GanMessage]:
+    with_grads = step % config.gradients_every == 0
+    out = steps.run(with_grads)
+    d_loss, g_loss, d_real, d_fake = (float(v) for v in out["scalars"])
+    yield GanStep(step, d_loss, g_loss, d_real, d_fake)
+    if with_grads:
+        yield from report.gradients(step, out)
+    if step % config.sample_every == 0:
+        yield report.samples(step)
+        yield report.diversity(step)

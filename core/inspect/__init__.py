@@ -1,0 +1,1 @@
+"""Looking inside trained or untrained networks: recurrent states, gates and gradients through time."""
