@@ -18,7 +18,7 @@ Shape = tuple[int | None, ...]
 
 Params = Mapping[str, Any]
 
-PARAM_KINDS = ("int", "float", "bool", "choice", "str", "ints", "shape", "regularizer")
+PARAM_KINDS = ("int", "float", "bool", "choice", "str", "ints", "shape", "regularizer", "json")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class ParamSpec:
 
     ``kind`` is one of ``PARAM_KINDS``: ``ints`` is a fixed-length tuple of ints (kernel size, strides),
     ``shape`` a tuple of any length (an Input's shape, a Reshape target), ``regularizer`` a dict
-    ``{"l1": float, "l2": float}`` (both zero means none). ``fuzz`` narrows the range for random tests.
+    ``{"l1": float, "l2": float}`` (both zero means none), ``json`` any JSON value (an imported Keras
+    layer's config). ``fuzz`` narrows the range for random tests.
     """
 
     name: str
@@ -142,6 +143,24 @@ def _as_regularizer(spec: ParamSpec, value: Any) -> dict[str, float]:
     return out
 
 
+def _json_copy(value: Any, where: str) -> Any:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} must hold finite numbers, not {value!r}")
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_copy(v, where) for v in value]
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return {k: _json_copy(v, where) for k, v in value.items()}
+    raise ValueError(f"{where} must hold only JSON values (text, numbers, lists, objects), not {value!r}")
+
+
+def _as_json(spec: ParamSpec, value: Any) -> Any:
+    return _json_copy(value, spec.name)
+
+
 _COERCE: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "int": _as_int,
     "float": _as_float,
@@ -151,6 +170,7 @@ _COERCE: dict[str, Callable[[ParamSpec, Any], Any]] = {
     "ints": _as_ints,
     "shape": _as_shape,
     "regularizer": _as_regularizer,
+    "json": _as_json,
 }
 
 
