@@ -1,0 +1,153 @@
+"""keras.datasets (MNIST, Fashion-MNIST, CIFAR-10, IMDB) through Keras's own cache.
+
+A file already in the cache (``$KERAS_HOME/datasets`` or ``~/.keras/datasets``, the place ``keras.utils.get_file``
+uses) is read directly: Keras would re-download a cached file whose hash differs (a trimmed copy, a
+hand-made test file), which fails offline. A missing file goes through ``keras.datasets.<name>.load_data()``
+so the real download works when the network is there; offline that fails within a fraction of a second and
+becomes an ``OfflineError`` saying where to put the file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.data.errors import DataError, OfflineError
+from core.data.recipe import RawData
+from core.data.sources import SourceSpec, opt_int
+
+Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+FASHION = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+FASHION_FILES = (
+    "train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)  # fmt: skip
+
+
+def keras_home() -> Path:
+    """Keras's base folder, decided the way Keras decides it (``$KERAS_HOME``, else ``~/.keras``, else /tmp)."""
+    if "KERAS_HOME" in os.environ:
+        return Path(os.environ["KERAS_HOME"])
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = "/tmp"
+    return Path(base) / ".keras"
+
+
+def cache_dir() -> Path:
+    return keras_home() / "datasets"
+
+
+def _read_mnist(path: Path) -> Arrays:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise DataError(f"{path} is not a valid MNIST file: {exc}", str(path)) from exc
+
+
+def _read_idx(path: Path, offset: int) -> np.ndarray:
+    with gzip.open(path, "rb") as f:
+        return np.frombuffer(f.read(), np.uint8, offset=offset)
+
+
+def _read_fashion(folder: Path) -> Arrays:
+    paths = [folder / name for name in FASHION_FILES]
+    y_train, y_test = _read_idx(paths[0], 8), _read_idx(paths[2], 8)
+    x_train = _read_idx(paths[1], 16).reshape(len(y_train), 28, 28)
+    x_test = _read_idx(paths[3], 16).reshape(len(y_test), 28, 28)
+    return (x_train, y_train), (x_test, y_test)
+
+
+def _read_cifar(folder: Path) -> Arrays:
+    from keras.src.datasets.cifar import load_batch  # a restricted unpickler: numpy arrays only
+
+    parts = [load_batch(str(folder / f"data_batch_{i}")) for i in range(1, 6)]
+    x_train = np.concatenate([p[0] for p in parts]).transpose(0, 2, 3, 1)
+    y_train = np.concatenate([np.asarray(p[1]) for p in parts]).astype("uint8")
+    x_test, y_test = load_batch(str(folder / "test_batch"))
+    return (x_train, y_train), (x_test.transpose(0, 2, 3, 1), np.asarray(y_test, dtype="uint8"))
+
+
+def _download(name: str, where: Path, **kwargs: Any) -> Arrays:
+    import keras
+
+    module = getattr(keras.datasets, name)
+    try:
+        result: Arrays = module.load_data(**kwargs)
+    except Exception as exc:
+        raise OfflineError(
+            f"{name} is not in the Keras cache ({where}) and could not be downloaded ({exc}). Connect to the "
+            "internet once, or copy the file Keras downloads into that folder.", str(where)
+        ) from None
+    return result
+
+
+def _fetch(name: str, cached: Path, reader: Callable[[Path], Arrays], **kwargs: Any) -> Arrays:
+    if cached.exists() and (cached.is_file() or any(cached.iterdir())):
+        return reader(cached)
+    return _download(name, cached, **kwargs)
+
+
+def _images(arrays: Arrays, classes: tuple[str, ...], notes: str) -> RawData:
+    (x, y), (xt, yt) = arrays
+    if x.ndim == 3:
+        x, xt = x[..., None], xt[..., None]
+    return RawData(x, y.reshape(-1).astype("int64"), "classification", list(classes),
+                   xt, yt.reshape(-1).astype("int64"), notes)
+
+
+def mnist(o: Mapping[str, Any]) -> RawData:
+    arrays = _fetch("mnist", cache_dir() / "mnist.npz", _read_mnist)
+    return _images(arrays, tuple(str(i) for i in range(10)), "pixel values 0..255")
+
+
+def fashion_mnist(o: Mapping[str, Any]) -> RawData:
+    folder = cache_dir() / "fashion-mnist"
+    ready = all((folder / f).exists() for f in FASHION_FILES)
+    arrays = _read_fashion(folder) if ready else _download("fashion_mnist", folder)
+    return _images(arrays, FASHION, "pixel values 0..255")
+
+
+def cifar10(o: Mapping[str, Any]) -> RawData:
+    folder = cache_dir() / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+    arrays = _read_cifar(folder) if (folder / "test_batch").exists() else _download("cifar10", folder)
+    return _images(arrays, CIFAR10, "pixel values 0..255")
+
+
+def _pad(seqs: Any, maxlen: int) -> np.ndarray:
+    """Pad (at the front) or cut (keeping the end) to ``maxlen`` token ids, as Keras's pad_sequences does."""
+    out = np.zeros((len(seqs), maxlen), dtype="int32")
+    for i, s in enumerate(seqs):
+        tail = list(s)[-maxlen:]
+        if tail:
+            out[i, -len(tail):] = tail
+    return out
+
+
+def imdb(o: Mapping[str, Any]) -> RawData:
+    words = opt_int(o, "num_words", 100, 100_000)
+    maxlen = opt_int(o, "maxlen", 10, 5_000)
+    (x, y), (xt, yt) = _download("imdb", cache_dir() / "imdb.npz", num_words=words)
+    return RawData(_pad(x, maxlen), np.asarray(y, "int64"), "classification", ["negative", "positive"],
+                   _pad(xt, maxlen), np.asarray(yt, "int64"), f"token ids < {words}; 0 is padding")
+
+
+SOURCES = (
+    SourceSpec("keras.mnist", "MNIST", "keras.datasets", "70,000 handwritten digits, 28x28 (downloads once).",
+               mnist, {}, offline=False),
+    SourceSpec("keras.fashion_mnist", "Fashion-MNIST", "keras.datasets",
+               "70,000 clothing images in 10 classes, 28x28 (downloads once).", fashion_mnist, {}, offline=False),
+    SourceSpec("keras.cifar10", "CIFAR-10", "keras.datasets", "60,000 colour images 32x32 in 10 classes.",
+               cifar10, {}, offline=False),
+    SourceSpec("keras.imdb", "IMDB reviews", "keras.datasets",
+               "50,000 movie reviews as token ids, positive or negative.", imdb,
+               {"num_words": 10000, "maxlen": 200}, offline=False),
+)
