@@ -1,0 +1,178 @@
+"""The Keras callback that streams a run to the parent and honours stop and pause between batches."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from core.training import monitors
+from core.training.checkpoint import RunFolder, save_optimizer, save_weights
+from core.training.config import TrainingConfig
+from core.training.health import diagnose
+from core.training.history import History
+from core.training.messages import (
+    BatchEnd,
+    Checkpoint,
+    Confusion,
+    EpochEnd,
+    FeatureMaps,
+    Gradients,
+    Message,
+    Phase,
+    Weights,
+    floats,
+)
+
+PAUSE_POLL = 0.05
+
+
+class Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Control(Protocol):
+    """What the parent can ask of a running worker: ``stop`` (at the next batch) and ``pause`` (while set)."""
+
+    @property
+    def stop(self) -> Flag: ...
+
+    @property
+    def pause(self) -> Flag: ...
+
+
+@dataclass
+class Diverged:
+    """Set by the callback when the loss became non-finite."""
+
+    step: int
+    node: str | None
+
+
+@dataclass
+class RunContext:
+    """Everything the callback needs; built by the worker."""
+
+    config: TrainingConfig
+    send: Callable[[Message], None]
+    control: Control
+    inner: Any
+    folder: RunFolder
+    history: History
+    grad_layers: list[str] = field(default_factory=list)
+    sample: np.ndarray | None = None
+    eval_x: np.ndarray | None = None
+    eval_y: np.ndarray | None = None
+    classes: list[str] | None = None
+    batches: int = 0
+    step: int = 0
+    first_batch_at: float | None = None
+    started_at: float = field(default_factory=time.perf_counter)
+    diverged: Diverged | None = None
+    stopped: bool = False
+    epochs_done: int = 0
+
+
+def make_callback(ctx: RunContext) -> Any:
+    """A ``keras.callbacks.Callback`` bound to ``ctx`` (class created here: keras is imported lazily)."""
+    import keras
+
+    class Stream(keras.callbacks.Callback):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.ctx = ctx
+            m = ctx.config.monitors
+            self.features = monitors.feature_map_fn(ctx.inner) if m.feature_maps and ctx.sample is not None else None
+            self.previous = monitors.weight_arrays(ctx.inner) if m.update_ratios else None
+            self.epoch_started = time.perf_counter()
+            self.epoch = 0
+
+        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+            self.epoch, self.epoch_started = epoch, time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            on_batch(self, batch, logs or {})
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            on_epoch(self, epoch, logs or {})
+
+    return Stream()
+
+
+def on_batch(cb: Any, batch: int, logs: dict[str, Any]) -> None:
+    ctx: RunContext = cb.ctx
+    m = ctx.config.monitors
+    ctx.step += 1
+    if ctx.first_batch_at is None:
+        ctx.first_batch_at = time.perf_counter() - ctx.started_at
+        ctx.send(Phase("training", f"first batch after {ctx.first_batch_at:.2f} s"))
+    scalars = floats(logs)
+    if ctx.step % m.batch_messages_every == 0 or batch + 1 == ctx.batches:
+        ctx.send(BatchEnd(cb.epoch, batch, ctx.step, scalars, ctx.batches))
+    ctx.history.batch.add(ctx.step, scalars)
+    if "grad_norms" in logs and ctx.step % m.gradient_every == 0:
+        _send_gradients(ctx, logs)
+    if cb.features is not None and (ctx.step % m.feature_maps_every == 0 or ctx.step == 1):
+        names, fn = cb.features
+        outs = fn(ctx.sample)
+        outs = outs if isinstance(outs, list | tuple) else [outs]
+        ctx.send(FeatureMaps(ctx.step, {n: np.asarray(o)[0] for n, o in zip(names, outs)}))
+    if m.nan_check and not math.isfinite(scalars.get("loss", 0.0)):
+        _diverged(cb, ctx)
+    _control(cb, ctx)
+
+
+def _send_gradients(ctx: RunContext, logs: dict[str, Any]) -> None:
+    norms = [float(v) for v in np.asarray(logs["grad_norms"]).reshape(-1)]
+    verdict = diagnose(ctx.grad_layers, norms)
+    ctx.history.gradients.add(ctx.step, dict(zip(ctx.grad_layers, norms)))
+    ctx.send(Gradients(ctx.step, ctx.grad_layers, norms, float(np.asarray(logs["grad_global_norm"])),
+                       verdict.status, verdict.detail))
+
+
+def _diverged(cb: Any, ctx: RunContext) -> None:
+    node = monitors.first_nonfinite(ctx.inner, ctx.sample) if ctx.sample is not None else None
+    ctx.diverged = Diverged(ctx.step, node)
+    cb.model.stop_training = True
+
+
+def _control(cb: Any, ctx: RunContext) -> None:
+    while ctx.control.pause.is_set() and not ctx.control.stop.is_set():
+        time.sleep(PAUSE_POLL)
+    if ctx.control.stop.is_set():
+        ctx.stopped = True
+        cb.model.stop_training = True
+
+
+def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
+    ctx: RunContext = cb.ctx
+    if ctx.diverged is not None:
+        return
+    m = ctx.config.monitors
+    scalars = floats(logs)
+    ctx.history.epoch.add(epoch + 1, scalars)
+    ctx.send(EpochEnd(epoch, scalars, time.perf_counter() - cb.epoch_started, ctx.config.epochs))
+    if m.weight_histograms or m.update_ratios:
+        current = monitors.weight_arrays(ctx.inner)
+        hists, norms, ratios = monitors.weight_stats(current, cb.previous)
+        ctx.send(Weights(epoch, hists if m.weight_histograms else {}, norms, ratios))
+        cb.previous = current if m.update_ratios else None
+    if m.confusion_matrix and ctx.classes and ctx.eval_x is not None and ctx.eval_y is not None:
+        y = ctx.eval_y
+        ids = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype("int64")
+        pred = monitors.predict_classes(ctx.inner, ctx.eval_x)
+        ctx.send(Confusion(epoch, monitors.confusion(ids, pred, len(ctx.classes)), list(ctx.classes)))
+    _checkpoint(cb, ctx, epoch)
+
+
+def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:
+    ctx.epochs_done = epoch + 1
+    save_weights(ctx.inner, ctx.folder.weights)
+    save_optimizer(cb.model.optimizer, ctx.folder.optimizer)
+    ctx.history.to_npz(ctx.folder.history)
+    ctx.folder.write_state(epoch=epoch + 1, step=ctx.step)
+    ctx.send(Checkpoint(epoch, str(ctx.folder.weights), str(ctx.folder.history)))

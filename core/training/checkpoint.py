@@ -1,0 +1,86 @@
+"""A run folder: per-epoch checkpoint (weights .weights.h5, optimizer state .npz, history .npz, state.json).
+
+The project layer copies these files into the project; ``RunFolder`` is the one place that knows their names.
+Every file is written to a temporary name and moved into place, so a crash mid-write leaves the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    path: Path
+
+    @property
+    def weights(self) -> Path:
+        return self.path / "checkpoint.weights.h5"
+
+    @property
+    def final_weights(self) -> Path:
+        return self.path / "final.weights.h5"
+
+    @property
+    def optimizer(self) -> Path:
+        return self.path / "optimizer.npz"
+
+    @property
+    def history(self) -> Path:
+        return self.path / "history.npz"
+
+    @property
+    def state_file(self) -> Path:
+        return self.path / "state.json"
+
+    def state(self) -> dict[str, Any]:
+        """``{"epoch": epochs completed, ...}``; empty when there is no checkpoint."""
+        if not self.state_file.exists():
+            return {}
+        data: dict[str, Any] = json.loads(self.state_file.read_text(encoding="utf-8"))
+        if data.get("format_version", 0) > FORMAT_VERSION:
+            raise ValueError(f"{self.state_file} was written by a newer Layerbench; update to resume it")
+        return data
+
+    def has_checkpoint(self) -> bool:
+        return self.weights.exists() and "epoch" in self.state()
+
+    def write_state(self, **state: Any) -> None:
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"format_version": FORMAT_VERSION, **state}), encoding="utf-8")
+        os.replace(tmp, self.state_file)
+
+
+def save_weights(model: Any, path: Path) -> None:
+    tmp = path.with_name("tmp-" + path.name)
+    model.save_weights(str(tmp))
+    os.replace(tmp, path)
+
+
+def save_optimizer(optimizer: Any, path: Path) -> None:
+    arrays = {f"v{i}": np.asarray(v.numpy()) for i, v in enumerate(optimizer.variables)}
+    tmp = path.with_name("tmp-" + path.name)
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    os.replace(tmp, path)
+
+
+def load_optimizer(optimizer: Any, path: Path) -> bool:
+    """Restore optimizer slots saved by ``save_optimizer``; False (and nothing changed) if they do not match."""
+    if not path.exists():
+        return False
+    with np.load(path, allow_pickle=False) as f:
+        arrays = [f[f"v{i}"] for i in range(len(f.files))]
+    variables = list(optimizer.variables)
+    if len(arrays) != len(variables) or any(tuple(a.shape) != tuple(v.shape) for a, v in zip(arrays, variables)):
+        return False
+    for var, value in zip(variables, arrays):
+        var.assign(value)
+    return True

@@ -1,0 +1,200 @@
+"""The child side of a run: build the model from a graph snapshot, train, stream messages, checkpoint.
+
+``run_job`` is the whole run and can be called in-process (tests do); ``child_main`` is the entry point of
+the spawned worker process: it imports TensorFlow while it waits for a job (the warm worker), runs one job
+and exits, so GPU memory is returned when the run ends.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.data.check import fit_to_graph
+from core.data.errors import DataError
+from core.data.load import load_dataset
+from core.data.recipe import Dataset, Split
+from core.graph.errors import GraphError
+from core.graph.model import Graph
+from core.training.build import make_loss, make_metrics, make_optimizer, setup_device, strategy_for
+from core.training.callbacks import Control, RunContext, make_callback
+from core.training.checkpoint import RunFolder, load_optimizer, save_weights
+from core.training.config import TrainingConfig
+from core.training.history import History
+from core.training.messages import Failed, Finished, Log, Message, Phase, floats
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: JSON-able graph, data recipe and config, plus where to write and what to resume from."""
+
+    graph: dict[str, Any]
+    data: dict[str, Any]
+    config: dict[str, Any]
+    run_dir: str
+    resume: bool = False
+    initial_weights: str | None = None
+    virtual_cpus: int = 0
+
+
+def with_validation(data: Dataset, fraction: float) -> Dataset:
+    """Carve a validation part off the end of the training part when the recipe gave none."""
+    if len(data.validation) or fraction <= 0:
+        return data
+    n = max(1, round(len(data.train) * fraction))
+    if n >= len(data.train):
+        raise DataError(f"validation split {fraction} leaves no training samples", "validation_split")
+    train, val = Split(data.train.x[:-n], data.train.y[:-n]), Split(data.train.x[-n:], data.train.y[-n:])
+    return Dataset(train, val, data.test, data.task, data.classes, data.scaling_stats)
+
+
+def _device_of(model: Any) -> str:
+    try:
+        return str(model.trainable_variables[0].value.device) or "unknown"
+    except (AttributeError, IndexError):
+        return "unknown"
+
+
+def _compile(model: Any, config: TrainingConfig) -> None:
+    model.compile(optimizer=make_optimizer(config.optimizer), loss=make_loss(config.loss),
+                  metrics=make_metrics(config))
+    model.optimizer.build(model.trainable_variables)  # before the first step: traces once, not twice (FACTS.md)
+
+
+def _build(job: Job, config: TrainingConfig, graph: Graph) -> tuple[Any, Any, list[str]]:
+    """(training model, inner functional model, gradient-norm layer names)."""
+    from core.training.monitors import attach_groups, monitored
+    from core.translate.to_keras import build_model
+
+    inner = build_model(graph)
+    if job.initial_weights:
+        inner.load_weights(job.initial_weights)
+    m = config.monitors
+    if not (m.gradient_norms or m.nan_check):
+        _compile(inner, config)
+        return inner, inner, []
+    model = monitored(inner, m.gradient_norms, skip_nonfinite=m.nan_check and config.strategy == "none")
+    _compile(model, config)
+    return model, inner, attach_groups(model, inner)
+
+
+def _resume(job: Job, folder: RunFolder, model: Any, inner: Any, ctx: RunContext) -> int:
+    if not (job.resume and folder.has_checkpoint()):
+        return 0
+    state = folder.state()
+    inner.load_weights(str(folder.weights))
+    if not load_optimizer(model.optimizer, folder.optimizer):
+        ctx.send(Log("warning", "optimizer state did not match; it starts afresh"))
+    if folder.history.exists():
+        ctx.history = History.from_npz(folder.history)
+    ctx.step = int(state.get("step", 0))
+    ctx.send(Log("info", f"resumed after epoch {state['epoch']}"))
+    return int(state["epoch"])
+
+
+def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model: Any, start: int) -> None:
+    batch = config.batch_size_for(len(data.train))
+    ctx.batches = -(-len(data.train) // batch)
+    val = (data.validation.x, data.validation.y) if len(data.validation) else None
+    ctx.send(Phase("compiling", "tracing the graph until the first batch"))
+    model.fit(data.train.x, data.train.y, batch_size=batch, epochs=config.epochs, initial_epoch=start,
+              validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(config, ctx))
+
+
+def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
+    import keras
+
+    out = [make_callback(ctx)]
+    es = config.early_stopping
+    if es.enabled:
+        out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
+                                                 restore_best_weights=es.restore_best_weights))
+    if config.monitors.tensorboard:
+        out.append(keras.callbacks.TensorBoard(log_dir=str(ctx.folder.path / "tensorboard")))
+    return out
+
+
+def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
+    if ctx.diverged is not None:
+        where = f" in {ctx.diverged.node}" if ctx.diverged.node else ""
+        return Failed(f"the loss became NaN or infinite at step {ctx.diverged.step}{where}; the run was stopped "
+                      "(try a lower learning rate or gradient clipping)", ctx.diverged.node, kind="diverged")
+    save_weights(inner, ctx.folder.final_weights)
+    ctx.history.to_npz(ctx.folder.history)
+    test: dict[str, float] = {}
+    if len(data.test) and not ctx.stopped:
+        test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True))
+    last = {k: float(v.data[-1]) for k, v in ctx.history.epoch.values.items() if len(v)}
+    return Finished(last, ctx.epochs_done, ctx.stopped, str(ctx.folder.final_weights), str(ctx.folder.history),
+                    _device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
+
+
+def train(job: Job, send: Callable[[Message], None], control: Control) -> Message:
+    """Run ``job`` to the end and return (and send) its ``Finished`` or ``Failed`` message."""
+    config = TrainingConfig.from_dict(job.config)
+    send(Phase("starting", f"device {config.device}"))
+    setup_device(config.device, config.mixed_precision, job.virtual_cpus)
+    import keras
+
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    send(Phase("loading data"))
+    graph = Graph.from_dict(job.graph)
+    data = with_validation(fit_to_graph(load_dataset(job.data), graph, config.loss), config.validation_split)
+    send(Phase("building"))
+    folder = RunFolder(Path(job.run_dir))
+    folder.path.mkdir(parents=True, exist_ok=True)
+    with strategy_for(config).scope():
+        model, inner, names = _build(job, config, graph)
+    ctx = RunContext(config, send, control, inner, folder, History(), names, sample=data.train.x[:64],
+                     eval_x=data.validation.x if len(data.validation) else data.train.x[:1000],
+                     eval_y=data.validation.y if len(data.validation) else data.train.y[:1000],
+                     classes=data.classes)
+    start = _resume(job, folder, model, inner, ctx)
+    ctx.epochs_done = start
+    _fit(job, config, data, ctx, model, start)
+    result = _finish(ctx, model, inner, data)
+    send(Phase("finished"))
+    return result
+
+
+def run_job(job: Job, send: Callable[[Message], None], control: Control) -> Message:
+    """``train`` with every error turned into a ``Failed`` message (sent as the last message)."""
+    try:
+        result = train(job, send, control)
+    except DataError as exc:
+        result = Failed(exc.message, exc.where, kind="data")
+    except GraphError as exc:
+        result = Failed(exc.message, exc.node_id, kind="graph")
+    except Exception as exc:
+        result = Failed(f"{type(exc).__name__}: {exc}", stderr=traceback.format_exc()[-4000:])
+    send(result)
+    return result
+
+
+def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str) -> None:
+    """Entry point of the spawned worker: redirect stderr, import TensorFlow, wait for one job, run it."""
+    fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(fd, 2)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras  # noqa: F401  (warm: the import is most of the start-up time)
+    import tensorflow  # noqa: F401
+
+    conn.send("ready")
+    job = conn.recv()
+    if job is None:
+        return
+
+    class _Control:
+        def __init__(self) -> None:
+            self.stop, self.pause = stop, pause
+
+    try:
+        run_job(job, conn.send, _Control())
+    finally:
+        conn.close()
