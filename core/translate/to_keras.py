@@ -21,6 +21,10 @@ def resolve(path: str) -> Any:
 
     from core.translate.custom_layers import custom_objects
 
+    if path == "layerbench.KerasLayer":  # an imported layer rebuilt from its own config
+        from core.translate.from_keras import make_keras_layer
+
+        return make_keras_layer
     if path.startswith("layerbench."):
         return custom_objects()[path.split(".", 1)[1]]
     target: Any = keras
@@ -95,6 +99,11 @@ def _apply(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], Any], ker
         (obj,) = spec.keras(node.params)
         return keras.Input(**{k: instantiate(v) for k, v in obj.kwargs.items()}, name=node.name)
     x = _inputs_for(graph, node, tensors)
-    for layer in node_layers(node):
+    layers = node_layers(node)
+    if node.type == "KerasLayer":  # imported: called the way Keras recorded (one tensor, a list, positional)
+        from core.translate.from_keras import call_layer
+
+        return call_layer(layers[0], x, node.params)
+    for layer in layers:
         x = layer(x)
     return x

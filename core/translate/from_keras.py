@@ -1,0 +1,327 @@
+"""``keras.Model`` -> editable graph (and back for imported layers), weights carried over.
+
+Every call of a layer in the model becomes a node named after the layer; nested models are flattened.
+A layer becomes a node of the catalog type whose Keras class it is when rebuilding it from the node's
+params gives the very same config; otherwise it becomes a ``KerasLayer`` node holding its config, so
+nothing standard is refused and nothing changes on the way. Keras files load with ``safe_mode=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.catalog.builtin.keras_layer import KERAS_LAYER
+from core.catalog.registry import all_specs
+from core.catalog.specs import LayerSpec
+from core.graph.model import Edge, Graph, Node
+from core.project.errors import ProjectError
+from core.project.weights import Weights
+from core.translate.keras_params import params_from_config, same_config, serialized
+
+X_STEP, Y_STEP = 220.0, 90.0
+
+
+@dataclass
+class Imported:
+    """The result of an import: the graph, its weights by node name and notes for the user."""
+
+    graph: Graph
+    weights: Weights
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- building imported layers back (used by core.translate.to_keras) -------------------------------
+def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
+    """A Keras layer from its serialized config (safe mode: no code is loaded), named ``name``."""
+    import keras
+
+    record = dict(config)
+    record["config"] = {**dict(record.get("config") or {}), "name": name}
+    return keras.saving.deserialize_keras_object(record, safe_mode=True)
+
+
+def call_layer(layer: Any, inputs: list[Any], params: Mapping[str, Any]) -> Any:
+    """Call an imported layer the way its original model did."""
+    kwargs = dict(params.get("call_kwargs") or {})
+    form = params.get("call", "single")
+    if form == "single":
+        return layer(inputs[0], **kwargs) if len(inputs) == 1 else layer(inputs, **kwargs)
+    if form == "args":
+        return layer(*inputs, **kwargs)
+    return layer(inputs, **kwargs)
+
+
+# ---- reading Keras files ------------------------------------------------------------------------
+def load_keras_file(path: str | Path) -> Any:
+    """Load a ``.keras`` or ``.h5`` model in safe mode; every failure is a ``ProjectError`` naming the file."""
+    path = Path(path)
+    where = str(path)
+    if path.is_dir():
+        raise ProjectError("is a folder (a SavedModel?): Keras 3 cannot read SavedModels back into a model; "
+                           "import the .keras or .h5 file it was made from", where)
+    if not path.is_file():
+        raise ProjectError("no such file", where)
+    suffix = path.suffix.lower()
+    if suffix not in (".keras", ".h5", ".hdf5"):
+        raise ProjectError("is not a Keras model file: use a .keras or .h5 file", where)
+    if suffix == ".keras":
+        from core.project.archive import open_zip
+
+        with open_zip(path):
+            pass  # member names, links and sizes are checked before Keras opens it
+    import keras
+
+    from core.translate.custom_layers import custom_objects
+
+    try:
+        return keras.saving.load_model(path, custom_objects=custom_objects(), compile=False, safe_mode=True)
+    except Exception as exc:
+        raise ProjectError(_load_message(exc), where) from None
+
+
+def _load_message(exc: Exception) -> str:
+    text = str(exc).strip()
+    if "lambda" in text.lower() and "safe_mode" in text:
+        return ("holds a Lambda layer (Python code stored in the file); Layerbench never runs code from files "
+                "(Keras safe mode). Replace the Lambda with a standard or registered layer")
+    match = re.search(r"Could not locate (?:class|function) '([^']+)'", text)
+    if match:
+        return (f"uses the custom class {match.group(1)!r}, which is not a standard Keras layer and is not "
+                "registered here; Layerbench cannot import custom layer code")
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"could not be loaded by Keras: {first[:300]}"
+
+
+# ---- model -> graph -----------------------------------------------------------------------------
+@functools.cache
+def _specs_by_class() -> dict[str, list[LayerSpec]]:
+    """Catalog specs by the Keras class their default params build (one layer, a ``layers.X`` path)."""
+    out: dict[str, list[LayerSpec]] = {}
+    for spec in all_specs():
+        if not spec.inputs or spec.id == KERAS_LAYER:
+            continue
+        try:
+            objs = spec.keras(spec.defaults())
+        except Exception:  # a spec whose defaults do not build cannot be matched generically
+            continue
+        if len(objs) == 1 and objs[0].path.startswith("layers."):
+            out.setdefault(objs[0].path.split(".", 1)[1], []).append(spec)
+    return out
+
+
+def _is_model(layer: Any) -> bool:
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
+def _functional(model: Any) -> Any:
+    inner = getattr(model, "_functional", None)  # a Sequential keeps its graph in a Functional
+    if inner is not None:
+        return inner
+    if not hasattr(model, "_nodes_by_depth"):
+        raise ProjectError(f"model {model.name!r} is a subclassed model with its own call(); only Sequential "
+                           "and functional models can be opened as graphs")
+    return model
+
+
+class _Importer:
+    def __init__(self) -> None:
+        self.graph = Graph()
+        self.weights: Weights = {}
+        self.notes: list[str] = []
+        self.sources: dict[int, str] = {}  # id(KerasTensor) -> node id
+        self.keep: list[Any] = []  # keeps tensors alive so their ids stay unique
+        self.uses: dict[int, int] = {}
+        self.depth: dict[str, int] = {}
+
+    def run(self, model: Any) -> Imported:
+        if getattr(model, "built", True) is False or not getattr(model, "inputs", None):
+            raise ProjectError(f"model {model.name!r} is not built: give it an Input (or call build()) first")
+        func = _functional(model)
+        for tensor in func.inputs:
+            self._add_input(tensor)
+        self._walk(func)
+        self._check_outputs(func)
+        return Imported(self.graph, self.weights, self.notes)
+
+    def _walk(self, func: Any) -> None:
+        for depth in sorted(func._nodes_by_depth, reverse=True):
+            for knode in func._nodes_by_depth[depth]:
+                if knode.operation is None or knode.is_input:
+                    continue
+                op = knode.operation
+                if _is_model(op):
+                    self._nested(op, knode)
+                else:
+                    self._layer(op, knode)
+
+    def _nested(self, model: Any, knode: Any) -> None:
+        inner = _functional(model)
+        outer_in = list(knode.input_tensors)
+        if len(outer_in) != len(inner.inputs):
+            raise ProjectError(f"nested model {model.name!r} is called with {len(outer_in)} inputs but has "
+                               f"{len(inner.inputs)}")
+        for inner_t, outer_t in zip(inner.inputs, outer_in):
+            self._map(inner_t, self._source(outer_t))
+        self._walk(inner)
+        for inner_t, outer_t in zip(inner.outputs, knode.outputs):
+            self._map(outer_t, self._source(inner_t))
+
+    def _map(self, tensor: Any, node_id: str) -> None:
+        self.keep.append(tensor)
+        self.sources[id(tensor)] = node_id
+
+    def _source(self, tensor: Any) -> str:
+        try:
+            return self.sources[id(tensor)]
+        except KeyError:
+            raise ProjectError(f"tensor {getattr(tensor, 'name', tensor)} has no known source") from None
+
+    def _name(self, name: str) -> str:
+        clean = re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "layer"
+        if self.graph.node_by_name(clean) is None:
+            return clean
+        i = 2
+        while self.graph.node_by_name(f"{clean}_{i}") is not None:
+            i += 1
+        return f"{clean}_{i}"
+
+    def _add_input(self, tensor: Any) -> None:
+        layer = tensor._keras_history.operation
+        shape = list(tensor.shape[1:])
+        if not shape:
+            raise ProjectError(f"input {layer.name!r} is a scalar per sample; Layerbench inputs need a shape")
+        dtype = str(tensor.dtype)
+        wanted = "int32" if dtype.startswith(("int", "uint", "bool")) else "float32"
+        if dtype not in ("int32", "float32"):
+            self.notes.append(f"input {layer.name} has dtype {dtype}; it becomes {wanted}")
+        node = self.graph.make_node("Input", {"shape": shape, "dtype": wanted}, name=self._name(layer.name),
+                                    x=0.0, y=Y_STEP * len(self.graph))
+        self._place(node, [])
+        self._map(tensor, node.id)
+
+    def _place(self, node: Node, parents: list[str]) -> None:
+        depth = 1 + max((self.depth[p] for p in parents), default=-1)
+        self.depth[node.id] = depth
+        same = sum(1 for d in self.depth.values() if d == depth) - 1
+        node.x, node.y = X_STEP * depth, Y_STEP * same
+        self.graph.add_node(node)
+
+    def _layer(self, layer: Any, knode: Any) -> None:
+        outputs = list(knode.outputs)
+        if len(outputs) != 1:
+            raise ProjectError(f"layer {layer.name!r} ({type(layer).__name__}) returns {len(outputs)} tensors; "
+                               "layers with several outputs cannot be opened as a graph yet")
+        form, kwargs = _call_form(layer, knode)
+        parents = [self._source(t) for t in knode.input_tensors]
+        self.uses[id(layer)] = self.uses.get(id(layer), 0) + 1
+        if self.uses[id(layer)] == 2:
+            self.notes.append(f"layer {layer.name} is used several times; each use becomes its own node with a "
+                              "copy of the weights (they are no longer shared)")
+        node = self._node_for(layer, knode, form, kwargs)
+        self._place(node, parents)
+        for parent in parents:
+            self.graph.add_edge(Edge(parent, node.id))
+        if layer.weights:
+            self.weights[node.name] = list(layer.get_weights())
+        self._map(outputs[0], node.id)
+
+    def _node_for(self, layer: Any, knode: Any, form: str, kwargs: dict[str, Any]) -> Node:
+        name = self._name(layer.name)
+        config = layer.get_config()
+        for spec in _specs_by_class().get(type(layer).__name__, []) if not kwargs else []:
+            if not _fits_ports(spec, form):
+                continue
+            params = params_from_config(spec, config)
+            if params is not None and same_config(spec, params, layer):
+                return self.graph.make_node(spec.id, params, name=name)
+        return self.graph.make_node(KERAS_LAYER, _keras_layer_params(layer, knode, form, kwargs), name=name)
+
+    def _check_outputs(self, func: Any) -> None:
+        used = {e.src for e in self.graph.edges}
+        for tensor in func.outputs:
+            node_id = self._source(tensor)
+            node = self.graph.node(node_id)
+            if node_id in used or node.type == "Input":
+                self.notes.append(f"the model output {node.name} also feeds other layers (or is an input); "
+                                  "the graph's outputs are its unconnected layers, so it is not an output here")
+
+
+def _fits_ports(spec: LayerSpec, form: str) -> bool:
+    """Whether the builder passes inputs to the spec's layer the way the original call did."""
+    if len(spec.inputs) != 1:
+        return False
+    return spec.inputs[0].multiple == (form == "list")
+
+
+def _is_tensor(value: Any) -> bool:
+    return hasattr(value, "_keras_history")
+
+
+def _call_form(layer: Any, knode: Any) -> tuple[str, dict[str, Any]]:
+    args, kwargs = knode.arguments.args, knode.arguments.kwargs
+    if any(_is_tensor(v) for v in kwargs.values()):
+        raise ProjectError(f"layer {layer.name!r} takes a tensor as a keyword argument; pass tensors "
+                           "positionally to open this model as a graph")
+    extra = {k: v for k, v in kwargs.items() if v is not None}
+    try:
+        extra = json.loads(json.dumps(extra))
+    except (TypeError, ValueError):
+        raise ProjectError(f"layer {layer.name!r} is called with arguments that cannot be stored: "
+                           f"{sorted(extra)}") from None
+    if len(args) == 1 and _is_tensor(args[0]):
+        return "single", extra
+    if len(args) == 1 and isinstance(args[0], list | tuple) and all(_is_tensor(a) for a in args[0]):
+        return "list", extra
+    if args and all(_is_tensor(a) for a in args):
+        return "args", extra
+    raise ProjectError(f"layer {layer.name!r} is called with arguments Layerbench cannot represent")
+
+
+def _shape(tensor: Any) -> list[int | None]:
+    return [None if d is None else int(d) for d in tensor.shape[1:]]
+
+
+def _keras_layer_params(layer: Any, knode: Any, form: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    import numpy as np
+
+    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
+    total = sum(int(np.prod(w.shape)) for w in layer.weights)
+    return {
+        "class_name": type(layer).__name__,
+        "config": serialized(layer),
+        "call": form,
+        "call_kwargs": kwargs,
+        "input_shapes": [_shape(t) for t in knode.input_tensors],
+        "output_shapes": [_shape(t) for t in knode.outputs],
+        "trainable_params": trainable,
+        "non_trainable_params": total - trainable,
+    }
+
+
+def graph_from_model(model: Any) -> Imported:
+    """The graph of a built Sequential or functional model, with its weights by node name."""
+    return _Importer().run(model)
+
+
+def import_keras_file(path: str | Path) -> Any:
+    """A ``Project`` from a ``.keras``/``.h5`` file; its weights are stored as the run ``imported``."""
+    from core.project.project import Project
+
+    model = load_keras_file(path)
+    try:
+        imported = graph_from_model(model)
+    except ProjectError as exc:
+        raise ProjectError(exc.message, exc.where or str(path)) from None
+    project = Project("supervised", {"main": imported.graph}, name=Path(path).stem)
+    run = project.add_run("imported", label=f"imported from {Path(path).name}", status="imported",
+                          info={"source": Path(path).name, "notes": imported.notes})
+    project.set_weights(run.id, imported.weights)
+    return project
