@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-OPTIMIZERS = ("SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl")
-"""Keras optimizers a network of the GAN may use, by class name (the training engine's set)."""
+from core.training.config import Optimizer
 
 
-class OptimizerChoice(BaseModel):
-    """One optimizer by Keras class name with its keyword arguments, e.g. Adam(learning_rate=2e-4, beta_1=0.5)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = "Adam"
-    params: dict[str, float | int | bool] = Field(default_factory=lambda: {"learning_rate": 2e-4, "beta_1": 0.5})
-
-    def build(self) -> Any:
-        """The Keras optimizer; only the names in ``OPTIMIZERS`` are accepted (nothing else is looked up)."""
-        import keras
-
-        if self.name not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.name!r}; choose one of {', '.join(OPTIMIZERS)}")
-        return getattr(keras.optimizers, self.name)(**self.params)
+def gan_optimizer() -> Optimizer:
+    """Adam with the DCGAN settings (learning rate 2e-4, beta_1 0.5)."""
+    return Optimizer(name="adam", learning_rate=2e-4, beta_1=0.5)
 
 
 class GanConfig(BaseModel):
-    """How to train a GAN: latent prior, alternation, optimizers, smoothing and what to report how often."""
+    """How to train a GAN: latent prior, alternation, optimizers, smoothing and what to report how often.
+
+    Each network has its own optimizer, any of the training engine's (``core.training.config.Optimizer``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,8 +27,8 @@ class GanConfig(BaseModel):
     steps: int = Field(default=1000, ge=1, description="generator updates")
     batch_size: int = Field(default=64, ge=1)
     d_steps: int = Field(default=1, ge=1, le=20, description="discriminator updates per generator update (k)")
-    g_optimizer: OptimizerChoice = Field(default_factory=OptimizerChoice)
-    d_optimizer: OptimizerChoice = Field(default_factory=OptimizerChoice)
+    g_optimizer: Optimizer = Field(default_factory=gan_optimizer)
+    d_optimizer: Optimizer = Field(default_factory=gan_optimizer)
     label_smoothing: float = Field(default=0.0, ge=0.0, lt=0.5, description="one-sided: real labels become 1 - this")
     sample_every: int = Field(default=50, ge=1, description="steps between sample grids from the fixed seeds")
     sample_count: int = Field(default=16, ge=1, le=400, description="fixed latent seeds in the sample grid")
@@ -48,3 +38,10 @@ class GanConfig(BaseModel):
     interpolation_steps: int = Field(default=10, ge=2, le=100)
     seed: int = Field(default=0, ge=0)
     export_dir: str | None = Field(default=None, description="where to export the generator as a SavedModel at the end")
+
+    def to_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> GanConfig:
+        return cls.model_validate(data)

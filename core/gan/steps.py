@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from core.gan.config import GanConfig
+from core.training.build import make_optimizer
 
 EPS = 1e-7
 
@@ -48,8 +49,8 @@ class GanSteps:
         import tensorflow as tf
 
         self.g, self.d, self.config, self.latent_dim = generator, discriminator, config, latent_dim
-        self.g_opt = config.g_optimizer.build()
-        self.d_opt = config.d_optimizer.build()
+        self.g_opt = make_optimizer(config.g_optimizer)
+        self.d_opt = make_optimizer(config.d_optimizer)
         self.g_opt.build(generator.trainable_variables)
         self.d_opt.build(discriminator.trainable_variables)
         self.logits = not ends_in_sigmoid(discriminator)

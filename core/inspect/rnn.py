@@ -1,0 +1,182 @@
+"""Inside a recurrent layer, for one sample: hidden state over time, gate activations, and the gradient of the
+loss with respect to the hidden state at every step (the vanishing gradient through time).
+
+The layer is unrolled step by step with TensorFlow ops recomputed from the cell's own ``kernel``,
+``recurrent_kernel`` and ``bias`` under one ``GradientTape``; the recomputed states are checked against the
+Keras layer's output (``RnnTrace.max_error``), so the gates shown are the ones Keras computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.graph.errors import GraphError
+from core.graph.model import Graph
+
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+GATE_NAMES = {"SimpleRNN": (), "LSTM": ("input", "forget", "candidate", "output"), "GRU": ("update", "reset",
+                                                                                            "candidate")}
+LOSSES = ("mse", "mae", "binary_crossentropy", "sparse_categorical_crossentropy", "categorical_crossentropy")
+
+
+@dataclass
+class RnnTrace:
+    """What happened inside one recurrent layer over the ``T`` steps of one sample."""
+
+    layer: str
+    kind: str
+    hidden: np.ndarray
+    """``(T, units)``: the hidden state h_t after each step (heatmap: time x units)."""
+    gates: dict[str, np.ndarray] = field(default_factory=dict)
+    """Gate activations ``(T, units)`` by name (LSTM: input, forget, candidate, output; GRU: update, reset,
+    candidate); empty for SimpleRNN."""
+    cell: np.ndarray | None = None
+    """LSTM only: the cell state c_t, ``(T, units)``."""
+    grad_norms: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """``(T,)``: ||dL/dh_t|| — how much the loss still feels the state of step t."""
+    loss: float = 0.0
+    max_error: float = 0.0
+    """Largest difference between the recomputed states and the Keras layer's own output."""
+
+    @property
+    def falloff(self) -> float:
+        """Gradient at the first step relative to the last (1 = no decay; 1e-6 = vanished)."""
+        last = float(self.grad_norms[-1])
+        return float(self.grad_norms[0]) / last if last > 0 else 0.0
+
+
+def find_recurrent(model: Any, name: str | None = None) -> Any:
+    """The named recurrent layer, or the first SimpleRNN/LSTM/GRU of the model."""
+    for layer in model.layers:
+        if type(layer).__name__ in RECURRENT and (name is None or layer.name == name):
+            if getattr(layer, "go_backwards", False):
+                raise GraphError(f"{layer.name} runs backwards; the inspector follows forward layers only")
+            return layer
+    what = f"a recurrent layer named {name!r}" if name else "a SimpleRNN, LSTM or GRU layer"
+    raise GraphError(f"the network has no {what} to inspect")
+
+
+def inspect_graph(graph: Graph | Mapping[str, Any], sample: np.ndarray, target: np.ndarray | None = None,
+                  loss: str = "mse", layer: str | None = None) -> RnnTrace:
+    """Build the graph as a Keras model (untrained weights) and inspect it; see ``inspect_model``."""
+    from core.translate.to_keras import build_model
+
+    g = graph if isinstance(graph, Graph) else Graph.from_dict(graph)
+    return inspect_model(build_model(g), sample, target, loss, layer)
+
+
+def inspect_model(model: Any, sample: np.ndarray, target: np.ndarray | None = None, loss: str = "mse",
+                  layer: str | None = None) -> RnnTrace:
+    """Trace one sample (without batch axis) through the model's recurrent layer.
+
+    The loss is ``loss`` between the model's output and ``target``; without a target it is the sum of the
+    outputs (so the gradients show the output's sensitivity to each step's state).
+    """
+    import keras
+    import tensorflow as tf
+
+    rnn = find_recurrent(model, layer)
+    batch = np.asarray(sample, dtype="float32")[None]
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    x_seq = tf.constant(np.asarray(keras.Model(inputs, rnn.input)(batch)), tf.float32)
+    reference = np.asarray(keras.Model(inputs, rnn.output)(batch))
+    after = keras.Model(rnn.output, model.outputs)
+    with tf.GradientTape() as tape:
+        states, extras = _unroll(rnn, x_seq)
+        seq = tf.stack(states, axis=1)
+        out = after(seq if rnn.return_sequences else states[-1], training=False)
+        value = _loss(loss, target, out)
+    grads = tape.gradient(value, states)
+    hidden = seq[0].numpy()
+    ours = hidden if rnn.return_sequences else hidden[-1]
+    kind = type(rnn).__name__
+    return RnnTrace(
+        layer=rnn.name.split("__")[0], kind=kind, hidden=hidden,
+        gates={k: np.stack(v, axis=0) for k, v in extras.items() if k != "cell"},
+        cell=np.stack(extras["cell"], axis=0) if "cell" in extras else None,
+        grad_norms=np.array([0.0 if g is None else float(tf.norm(g)) for g in grads]),
+        loss=float(value), max_error=float(np.max(np.abs(ours - reference[0]))),
+    )
+
+
+def _loss(name: str, target: np.ndarray | None, out: Any) -> Any:
+    import keras
+    import tensorflow as tf
+
+    if isinstance(out, list | tuple):
+        out = out[0]
+    if target is None:
+        return tf.reduce_sum(out)
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(LOSSES)}")
+    return tf.reduce_mean(keras.losses.get(name)(np.asarray(target, dtype="float32")[None], out))
+
+
+def _unroll(rnn: Any, x_seq: Any) -> tuple[list[Any], dict[str, list[np.ndarray]]]:
+    """Step the recomputed cell over time; returns h_t tensors (on the tape) and per-step gate values."""
+    import tensorflow as tf
+
+    cell = rnn.cell
+    step = _STEPS[type(rnn).__name__]
+    h = tf.zeros((1, cell.units))
+    carry = {"c": tf.zeros((1, cell.units))}
+    states: list[Any] = []
+    extras: dict[str, list[np.ndarray]] = {}
+    for t in range(int(x_seq.shape[1])):
+        h, record = step(cell, x_seq[:, t, :], h, carry)
+        states.append(h)
+        for key, value in record.items():
+            extras.setdefault(key, []).append(np.asarray(value)[0])
+    return states, extras
+
+
+StepFn = Callable[[Any, Any, Any, dict[str, Any]], tuple[Any, dict[str, Any]]]
+
+
+def _simple_step(cell: Any, x: Any, h: Any, carry: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    z = x @ cell.kernel + h @ cell.recurrent_kernel
+    if cell.use_bias:
+        z = z + cell.bias
+    return cell.activation(z), {}
+
+
+def _lstm_step(cell: Any, x: Any, h: Any, carry: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    import tensorflow as tf
+
+    z = x @ cell.kernel + h @ cell.recurrent_kernel
+    if cell.use_bias:
+        z = z + cell.bias
+    zi, zf, zc, zo = tf.split(z, 4, axis=1)
+    i, f, o = cell.recurrent_activation(zi), cell.recurrent_activation(zf), cell.recurrent_activation(zo)
+    g = cell.activation(zc)
+    c = f * carry["c"] + i * g
+    carry["c"] = c
+    return o * cell.activation(c), {"input": i, "forget": f, "candidate": g, "output": o, "cell": c}
+
+
+def _gru_step(cell: Any, x: Any, h: Any, carry: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    u = cell.units
+    kernel, recurrent = cell.kernel, cell.recurrent_kernel
+    if cell.use_bias and cell.reset_after:
+        x_bias, h_bias = cell.bias[0], cell.bias[1]
+    else:
+        x_bias, h_bias = (cell.bias if cell.use_bias else 0.0), 0.0
+    mx = x @ kernel + x_bias
+    if cell.reset_after:
+        mh = h @ recurrent + h_bias
+        z = cell.recurrent_activation(mx[:, :u] + mh[:, :u])
+        r = cell.recurrent_activation(mx[:, u : 2 * u] + mh[:, u : 2 * u])
+        hh = cell.activation(mx[:, 2 * u :] + r * mh[:, 2 * u :])
+    else:
+        mh = h @ recurrent[:, : 2 * u]
+        z = cell.recurrent_activation(mx[:, :u] + mh[:, :u])
+        r = cell.recurrent_activation(mx[:, u : 2 * u] + mh[:, u:])
+        hh = cell.activation(mx[:, 2 * u :] + (r * h) @ recurrent[:, 2 * u :])
+    return z * h + (1.0 - z) * hh, {"update": z, "reset": r, "candidate": hh}
+
+
+_STEPS: dict[str, StepFn] = {"SimpleRNN": _simple_step, "LSTM": _lstm_step, "GRU": _gru_step}
