@@ -21,7 +21,14 @@ from core.translate.custom_layers import MIRROR_PADDING_SOURCE
 from core.translate.shapes import GraphInfo, infer_graph
 from core.translate.to_keras import layer_names
 
-CUSTOM_SOURCES = {"MirrorPadding2D": MIRROR_PADDING_SOURCE}
+KERAS_LAYER_SOURCE = '''
+def KerasLayer(config, name):
+    """A layer imported into Layerbench, rebuilt from its Keras config (safe mode: no code is loaded)."""
+    record = dict(config, config={**config["config"], "name": name})
+    return keras.saving.deserialize_keras_object(record, safe_mode=True)
+'''
+
+CUSTOM_SOURCES = {"MirrorPadding2D": MIRROR_PADDING_SOURCE, "KerasLayer": KERAS_LAYER_SOURCE}
 """Source of each of our own layers, by class name (``KerasObj.path`` ``layerbench.<name>``)."""
 
 RESERVED = {"keras", "model", "build_model", "inputs", "outputs", *CUSTOM_SOURCES}
@@ -116,6 +123,17 @@ def _arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str])
     return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
 
 
+def _keras_layer_arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str]) -> str:
+    got = [tensors[(e.src, e.src_port)] for e in graph.in_edges(node.id, "in")]
+    form = node.params["call"]
+    if form == "args" or (form == "single" and len(got) == 1):
+        arg = ", ".join(got)
+    else:
+        arg = "[" + ", ".join(got) + "]"
+    extra = node.params.get("call_kwargs") or {}
+    return ", ".join([arg, *(f"{k}={literal(v)}" for k, v in extra.items())])
+
+
 def _node_lines(graph: Graph, node: Node, info: GraphInfo, names: _Names,
                 tensors: dict[tuple[str, str], str]) -> list[str]:
     objs = get_spec(node.type).keras(node.params)
@@ -126,6 +144,8 @@ def _node_lines(graph: Graph, node: Node, info: GraphInfo, names: _Names,
         kwargs = _kwargs({**objs[0].kwargs, "name": node.name})
         return [f"{var} = keras.Input({kwargs}){shape}"]
     arg = _arguments(graph, node, tensors)
+    if node.type == "KerasLayer":  # imported layers are called the way Keras recorded (from_keras.call_layer)
+        arg = _keras_layer_arguments(graph, node, tensors)
     lines = []
     layer_ids = layer_names(node, len(objs))
     for i, (obj, layer_name) in enumerate(zip(objs, layer_ids)):
