@@ -1,0 +1,87 @@
+"""Start the desktop app: QApplication, theme, the psygnal queue pump, the main window.
+
+``main(argv)`` takes an optional project path. TensorFlow is never imported here (DESIGN.md §2.2).
+Setting ``LAYERBENCH_STARTUP_PROBE=1`` makes the app print ``painted <unix time>`` once the window has
+been shown and painted, then quit (tests/benchmarks/bench_startup.py uses it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+PROBE_ENV = "LAYERBENCH_STARTUP_PROBE"
+
+
+def make_app() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "layerbench"])
+    app.setOrganizationName("Layerbench")
+    app.setApplicationName("Layerbench")
+    app.setApplicationDisplayName("Layerbench")
+    app.setDesktopFileName("layerbench")
+    return app
+
+
+def pump_psygnal_queue(app: QApplication) -> QTimer:
+    """Deliver psygnal callbacks connected with ``thread="main"`` (the training engine's signals)."""
+    import psygnal
+
+    timer = QTimer(app)
+    timer.setInterval(15)
+    timer.timeout.connect(psygnal.emit_queued)
+    timer.start()
+    return timer
+
+
+def theme_choice() -> bool | None:
+    value = QSettings("Layerbench", "Layerbench").value("theme", "system")
+    return {"light": False, "dark": True}.get(str(value))
+
+
+def follow_system_theme(app: QApplication, window: object) -> None:
+    from desktop.theme import apply_theme
+
+    def changed() -> None:
+        if theme_choice() is None:
+            apply_theme(app, None)
+            window.refresh_theme()  # type: ignore[attr-defined]
+
+    app.styleHints().colorSchemeChanged.connect(changed)
+
+
+def _probe(app: QApplication) -> None:
+    app.processEvents()
+    print(f"painted {time.time():.6f} tf={'tensorflow' in sys.modules}", flush=True)
+    app.quit()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the GUI; ``argv`` may hold one project (or Keras model) path to open. Returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    app = make_app()
+    from desktop.main_window import MainWindow
+    from desktop.theme import apply_theme
+
+    apply_theme(app, theme_choice())
+    pump_psygnal_queue(app)
+    window = MainWindow()
+    follow_system_theme(app, window)
+    window.show()
+    if os.environ.get(PROBE_ENV):
+        QTimer.singleShot(0, lambda: _probe(app))
+        return app.exec()
+    if args:
+        window.projects.load_path(Path(args[0]))
+    else:
+        window.projects.offer_recovery()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,213 @@
+"""The canvas view: zoom around the cursor, pan (middle drag or space+drag), rubber-band selection,
+palette drops (onto empty space or onto an edge) and the start of port drags and node moves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from desktop.canvas.controller import GraphEditor
+from desktop.canvas.interactions import ConnectInteraction, MoveTracker
+from desktop.canvas.items.edge import EdgeItem
+from desktop.canvas.items.node import HEADER, WIDTH
+from desktop.canvas.scene import GraphScene, node_items_bounding
+
+LAYER_MIME = "application/x-layerbench-layer"
+MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
+
+
+class GraphView(QGraphicsView):
+    """Shows a ``GraphScene``; ``status`` carries hints (why a connection is refused) for the status bar."""
+
+    status = Signal(str)
+
+    def __init__(self, scene: GraphScene, editor: GraphEditor, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.graph_scene, self.editor = scene, editor
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._connect: ConnectInteraction | None = None
+        self._move: MoveTracker | None = None
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self._drop_edge: EdgeItem | None = None
+
+    # ---- zoom and pan ---------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if not steps:
+            return
+        factor = 1.15**steps
+        target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
+        factor = target / self.zoom()
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.scale(factor, factor)
+        event.accept()
+
+    def fit(self) -> None:
+        """Show every node, at most at 100% zoom."""
+        items = self.graph_scene.node_items()
+        if not items:
+            self.resetTransform()
+            self.centerOn(0, 0)
+            return
+        rect = node_items_bounding(list(items)).adjusted(-60, -60, 60, 60)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.resetTransform()
+            self.centerOn(rect.center())
+
+    def center_on_node(self, node_id: str) -> None:
+        item = self.graph_scene.item_for_node(node_id)
+        if item is not None:
+            self.centerOn(item.sceneBoundingRect().center())
+
+    def _pan(self, pos: QPointF) -> None:
+        assert self._pan_from is not None
+        delta = pos - self._pan_from
+        self._pan_from = pos
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - round(delta.x()))
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() - round(delta.y()))
+
+    # ---- mouse ----------------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = self.mapToScene(event.position().toPoint())
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if button == Qt.MouseButton.LeftButton:
+            port = self.graph_scene.port_at(pos)
+            if port is not None:
+                self._connect = ConnectInteraction(self.graph_scene, self.editor, port, self.status.emit)
+                self._connect.move(pos)
+                event.accept()
+                return
+            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                event = _with_ctrl(event)  # Shift adds to the selection like Ctrl
+        super().mousePressEvent(event)
+        if button == Qt.MouseButton.LeftButton and self.graph_scene.node_at(pos) is not None:
+            self._move = MoveTracker(self.graph_scene, self.editor)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan(event.position())
+            return
+        if self._connect is not None:
+            self._connect.move(self.mapToScene(event.position().toPoint()))
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.ArrowCursor)
+            return
+        if self._connect is not None:
+            interaction, self._connect = self._connect, None
+            interaction.finish(self.mapToScene(event.position().toPoint()))
+            return
+        super().mouseReleaseEvent(event)
+        if self._move is not None:
+            tracker, self._move = self._move, None
+            tracker.finish()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if event.key() == Qt.Key.Key_Escape and self._connect is not None:
+            self._connect.cancel()
+            self._connect = None
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            return
+        super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event: QEvent) -> None:  # type: ignore[override]
+        self._space = False
+        super().focusOutEvent(event)  # type: ignore[arg-type]
+
+    # ---- drops from the palette -----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(LAYER_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        self._set_drop_edge(self._edge_under(self.mapToScene(event.position().toPoint())))
+        event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._set_drop_edge(None)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._set_drop_edge(None)
+        if not event.mimeData().hasFormat(LAYER_MIME):
+            event.ignore()
+            return
+        type_id = bytes(event.mimeData().data(LAYER_MIME).data()).decode()
+        pos = self.mapToScene(event.position().toPoint())
+        x, y = pos.x() - WIDTH / 2, pos.y() - HEADER / 2
+        edge = self._edge_under(pos)
+        if edge is not None:
+            node_id = self.editor.insert_on_edge(type_id, edge.edge_id, x, y)
+        else:
+            node_id = self.editor.add_node(type_id, x, y)
+        if node_id is not None:
+            self.graph_scene.select_nodes([node_id])
+        event.acceptProposedAction()
+        self.setFocus()
+
+    def _edge_under(self, pos: QPointF) -> EdgeItem | None:
+        if self.graph_scene.node_at(pos) is not None:
+            return None
+        return self.graph_scene.edge_at(pos)
+
+    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
+        if self._drop_edge is not None and self._drop_edge.scene() is not None:
+            self._drop_edge.set_drop_target(False)
+        self._drop_edge = edge
+        if edge is not None:
+            edge.set_drop_target(True)
+
+    def visible_scene_rect(self) -> QRectF:
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+
+def _with_ctrl(event: QMouseEvent) -> QMouseEvent:
+    mods = event.modifiers() | Qt.KeyboardModifier.ControlModifier
+    return QMouseEvent(event.type(), event.position(), event.scenePosition(), event.globalPosition(),
+                       event.button(), event.buttons(), mods)
