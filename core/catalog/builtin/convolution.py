@@ -75,7 +75,7 @@ def _strides(length: int) -> ParamSpec:
 
 def _dilation(length: int) -> ParamSpec:
     return ParamSpec("dilation_rate", "ints", (1,) * length, "spacing between kernel taps (widens the view "
-                     "without more weights)", minimum=1, maximum=16, length=length, fuzz=(1, 3))
+                     "without more weights)", minimum=1, maximum=16, length=length, fuzz=(1, 2))
 
 
 CONV2D = LayerSpec(
@@ -108,8 +108,6 @@ def _conv1d_infer(p: Params, shapes: list[Shape]) -> Inferred:
     shape = one_input(shapes, "Conv1D")
     need_rank(shape, (2,), "Conv1D", "sequences are (steps, features)")
     _check_stride_dilation(p, "Conv1D")
-    if p["padding"] == "causal" and p["strides"][0] > 1:
-        raise ShapeError("Conv1D: causal padding works only with stride 1")
     channels = known_last(shape, "Conv1D")
     k, s, d = p["kernel_size"], p["strides"], p["dilation_rate"]
     steps = conv_length(shape[0], k[0], s[0], d[0], p["padding"], "Conv1D")
