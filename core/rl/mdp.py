@@ -102,15 +102,16 @@ def value_iteration(mdp: TabularMDP, gamma: float = 0.99, tol: float = 1e-10,
     """Repeat the Bellman optimality backup until values move less than ``tol``."""
     _check_gamma(gamma, strict=False)
     values = np.zeros(mdp.n_states)
-    for it in range(1, max_iterations + 1):
-        q = mdp.q_values(values, gamma)
-        new = q.max(axis=1)
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
+        new = mdp.q_values(values, gamma).max(axis=1)
         delta = float(np.max(np.abs(new - values)))
         values = new
         if delta < tol:
             break
     q = mdp.q_values(values, gamma)
-    return Solution(values, q, greedy(q), it)
+    return Solution(values, q, greedy(q), iterations)
 
 
 def evaluate_policy(mdp: TabularMDP, policy: IntArray, gamma: float) -> FloatArray:
@@ -125,7 +126,9 @@ def evaluate_policy(mdp: TabularMDP, policy: IntArray, gamma: float) -> FloatArr
 def policy_iteration(mdp: TabularMDP, gamma: float = 0.99, max_iterations: int = 1_000) -> Solution:
     """Evaluate the policy exactly, improve it greedily, stop when it no longer changes (gamma below 1)."""
     policy = np.zeros(mdp.n_states, dtype=np.int64)
-    for it in range(1, max_iterations + 1):
+    iterations = 0
+    while iterations < max_iterations:
+        iterations += 1
         values = evaluate_policy(mdp, policy, gamma)
         q = mdp.q_values(values, gamma)
         best = q.max(axis=1, keepdims=True)
@@ -135,8 +138,9 @@ def policy_iteration(mdp: TabularMDP, gamma: float = 0.99, max_iterations: int =
         if np.array_equal(new, policy):
             break
         policy = new
+    values = evaluate_policy(mdp, policy, gamma)
     q = mdp.q_values(values, gamma)
-    return Solution(values, q, policy, it)
+    return Solution(values, q, policy, iterations)
 
 
 def policy_return(mdp: TabularMDP, policy: IntArray, gamma: float) -> float:

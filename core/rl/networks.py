@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.catalog.specs import Shape
-from core.graph.model import Graph
+from core.graph.model import Edge, Graph
 from core.rl.envs import EnvError, EnvInfo
 from core.translate.shapes import infer_graph
 
@@ -87,3 +87,18 @@ def _last_dense(graph: Graph, outputs: list[str]) -> str | None:
         edges = graph.in_edges(current)
         current = edges[0].src if len(edges) == 1 else None
     return None
+
+
+def mlp_graph(input_shape: tuple[int, ...], hidden: tuple[int, ...], outputs: int,
+              output_activation: str = "linear") -> dict[str, Any]:
+    """A plain multilayer perceptron as a graph dict: Input, hidden ReLU Dense layers, an output Dense."""
+    graph = Graph()
+    prev = graph.add_node(graph.make_node("Input", {"shape": list(input_shape)}, name="observation"))
+    layers = [*({"units": h, "activation": "relu"} for h in hidden),
+              {"units": outputs, "activation": output_activation}]
+    for i, params in enumerate(layers):
+        name = "output" if i == len(layers) - 1 else f"hidden_{i + 1}"
+        node = graph.add_node(graph.make_node("Dense", params, x=0.0, y=100.0 * (i + 1), name=name))
+        graph.add_edge(Edge(prev.id, node.id))
+        prev = node
+    return graph.to_dict()

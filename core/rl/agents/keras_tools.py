@@ -1,0 +1,58 @@
+"""Keras helpers for the network agents: the network from a graph, optimizers by name, per-layer norms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from core.graph.model import Graph
+from core.rl.config import OptimizerConfig, RLConfig
+from core.rl.envs import EnvError, EnvInfo
+from core.rl.networks import check_network
+from core.translate.to_keras import build_model
+
+
+def network_from_config(config: RLConfig, env: EnvInfo, role: str) -> tuple[Graph, Any, Any]:
+    """The checked graph and two models built from it (online and target/spare), seeded."""
+    import keras
+
+    if config.graph is None:
+        raise EnvError(f"the {role} has no graph: draw one on the canvas or start from a template")
+    graph = Graph.from_dict(config.graph)
+    check_network(graph, env, role)
+    keras.utils.set_random_seed(config.seed)
+    online = build_model(graph, name="online")
+    other = build_model(graph, name="target")
+    other.set_weights(online.get_weights())
+    return graph, online, other
+
+
+def make_optimizer(cfg: OptimizerConfig) -> Any:
+    """A Keras optimizer by class name (``Adam``, ``SGD``, ``RMSprop``, ...) with its keyword arguments."""
+    import keras
+
+    cls = getattr(keras.optimizers, cfg.name, None)
+    if not isinstance(cls, type) or not issubclass(cls, keras.optimizers.Optimizer):
+        raise EnvError(f"unknown optimizer {cfg.name!r}; use a Keras optimizer such as Adam, SGD or RMSprop")
+    try:
+        return cls(**cfg.params)
+    except (TypeError, ValueError) as exc:
+        raise EnvError(f"optimizer {cfg.name}: {exc}") from None
+
+
+def layer_groups(model: Any) -> list[str]:
+    """For each of ``model.trainable_variables``, the name of the layer (= canvas node) it belongs to."""
+    owner = {id(v): layer.name for layer in model.layers for v in layer.trainable_variables}
+    return [owner.get(id(v), str(v.path).split("/")[0]) for v in model.trainable_variables]
+
+
+def per_layer(names: Sequence[str], norms: Sequence[float]) -> dict[str, float]:
+    """Combine per-variable gradient norms into one norm per layer: the root of the summed squares."""
+    total: dict[str, float] = {}
+    for name, norm in zip(names, norms):
+        total[name] = total.get(name, 0.0) + float(norm) ** 2
+    return {k: v**0.5 for k, v in total.items()}
+
+
+def global_norm(norms: Mapping[str, float]) -> float:
+    return float(sum(v * v for v in norms.values()) ** 0.5)
