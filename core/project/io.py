@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from core.catalog.registry import has_spec
 from core.graph.errors import GraphError
 from core.graph.model import Graph
 from core.project.archive import MAX_JSON_BYTES, Blob, ZipRef, open_zip, read_member, write_atomic
@@ -77,6 +78,8 @@ def read_project_json(path: Path) -> tuple[ProjectModel, dict[str, Blob]]:
 def _check_references(graph: GraphModel, where: str) -> None:
     ids: set[str] = set()
     for i, node in enumerate(graph.nodes):
+        if not has_spec(node.type):
+            raise ProjectError(f"nodes[{i}] ({node.name}): unknown layer type {node.type!r}", where)
         if node.id in ids:
             raise ProjectError(f"nodes[{i}] ({node.name}): the id {node.id} is used twice", where)
         ids.add(node.id)
