@@ -46,7 +46,8 @@ def test_round_trip_keeps_graph_positions_sections(tmp_path: Path) -> None:
     assert loaded.training == project.training
     assert loaded.kind == "supervised"
     assert loaded.path == path
-    assert loaded.main.nodes[1].x == 120.0 and loaded.main.nodes[1].y == 40.5
+    assert loaded.main.nodes[1].x == 120.0
+    assert loaded.main.nodes[1].y == 40.5
 
 
 def test_file_is_a_zip_with_versioned_json(tmp_path: Path) -> None:
@@ -115,8 +116,10 @@ def test_gan_project_has_two_graphs(tmp_path: Path) -> None:
     run = project.add_run()
     project.set_weights(run.id, {}, graph="discriminator")
     loaded = Project.load(project.save(tmp_path / "g.layerbench"))
-    assert loaded.kind == "gan" and set(loaded.graphs) == {"generator", "discriminator"}
-    assert loaded.latest_run("discriminator") is not None and loaded.latest_run("generator") is None
+    assert loaded.kind == "gan"
+    assert set(loaded.graphs) == {"generator", "discriminator"}
+    assert loaded.latest_run("discriminator") is not None
+    assert loaded.latest_run("generator") is None
     with pytest.raises(ProjectError, match="unknown project kind"):
         Project("unsupervised")
 
@@ -159,7 +162,8 @@ def test_newer_version_names_both_versions() -> None:
     with pytest.raises(ProjectError) as info:
         migrate({"format_version": FORMAT_VERSION + 1}, "f.layerbench", "9.9")
     text = str(info.value)
-    assert f"format_version {FORMAT_VERSION + 1}" in text and f"format_version {FORMAT_VERSION}" in text
+    assert f"format_version {FORMAT_VERSION + 1}" in text
+    assert f"format_version {FORMAT_VERSION}" in text
 
 
 @pytest.mark.parametrize("name", sorted(corpus.BROKEN))
@@ -170,7 +174,8 @@ def test_broken_files_give_clear_errors(tmp_path: Path, name: str) -> None:
     message = str(info.value)
     assert corpus.BROKEN[name][1] in message
     assert str(path) in message  # every message says which file
-    assert "Traceback" not in message and "\n" not in message
+    assert "Traceback" not in message
+    assert "\n" not in message
 
 
 def test_missing_file(tmp_path: Path) -> None:
