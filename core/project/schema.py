@@ -125,7 +125,7 @@ def validate(data: Any, where: str) -> ProjectModel:
         elif err["type"] == "extra_forbidden":
             problem = "unknown field"
         elif err["type"] == "string_pattern_mismatch":
-            problem = f"{err['input']!r} must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+            problem = f"{err['input']!r} must be 1 to 64 letters, digits, '_', '.' or '-', not starting with '.'"
         elif err["type"] == "value_error":
             problem = problem.removeprefix("Value error, ")
         return _raise(f"{path}: {problem}" if path else problem, where)
