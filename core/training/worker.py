@@ -40,6 +40,12 @@ class Job:
     resume: bool = False
     initial_weights: str | None = None
     virtual_cpus: int = 0
+    kind: str = "train"
+    """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``)."""
+
+
+RUN_KINDS: dict[str, str] = {"rl": "core.rl.runner:run_rl_job"}
+"""Run kinds besides supervised training: ``module:function`` taking ``(job, send, control)``."""
 
 
 def with_validation(data: Dataset, fraction: float) -> Dataset:
@@ -163,10 +169,22 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
     return result
 
 
+def _runner(kind: str) -> Callable[[Job, Callable[[Message], None], Control], Message]:
+    """The function that runs a job of ``kind`` (imported on use: RL code loads only for RL runs)."""
+    if kind == "train":
+        return train
+    import importlib
+
+    module, _, name = RUN_KINDS[kind].partition(":")
+    runner: Callable[[Job, Callable[[Message], None], Control], Message] = getattr(
+        importlib.import_module(module), name)
+    return runner
+
+
 def run_job(job: Job, send: Callable[[Message], None], control: Control) -> Message:
     """``train`` with every error turned into a ``Failed`` message (sent as the last message)."""
     try:
-        result = train(job, send, control)
+        result = _runner(job.kind)(job, send, control)
     except DataError as exc:
         result = Failed(exc.message, exc.where, kind="data")
     except GraphError as exc:

@@ -1,0 +1,88 @@
+"""After training: play one greedy episode with frames, evaluate over many, save what the agent learned."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from core.rl.agents.base import Agent, render_frame
+from core.rl.agents.loop import evaluate_returns, make_training_env
+from core.rl.agents.qlearning import QLearningAgent
+
+MAX_PLAY_FRAMES = 2_000
+
+
+@dataclass(frozen=True)
+class PlayedEpisode:
+    """One greedy episode: its frames (rgb uint8, the first before any action), actions, return, length."""
+
+    frames: list[NDArray[np.uint8]]
+    actions: list[int]
+    ret: float
+    length: int
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Greedy returns over several episodes with their mean and standard deviation."""
+
+    returns: list[float]
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.returns))
+
+    @property
+    def std(self) -> float:
+        return float(np.std(self.returns))
+
+
+def play(agent: Agent, seed: int = 0, max_frames: int = MAX_PLAY_FRAMES) -> PlayedEpisode:
+    """Play one greedy episode and keep its frames (at most ``max_frames``; the episode always finishes)."""
+    env = make_training_env(agent, render=True)
+    frames: list[NDArray[np.uint8]] = []
+    actions: list[int] = []
+    total = 0.0
+    try:
+        obs, _ = env.reset(seed=seed)
+        _keep(env, frames, max_frames)
+        done = False
+        while not done:
+            action = agent.select(obs, explore=False)
+            obs, reward, terminated, truncated, _ = env.step(action)
+            actions.append(action)
+            total += float(reward)
+            done = terminated or truncated
+            _keep(env, frames, max_frames)
+    finally:
+        env.close()
+    return PlayedEpisode(frames, actions, total, len(actions))
+
+
+def _keep(env: object, frames: list[NDArray[np.uint8]], limit: int) -> None:
+    if len(frames) < limit:
+        image = render_frame(env)
+        if image is not None:
+            frames.append(image)
+
+
+def evaluate(agent: Agent, episodes: int = 100, seed: int = 0) -> Evaluation:
+    """Greedy returns over ``episodes`` episodes, seeded ``seed``, ``seed + 1``, ..."""
+    return Evaluation(evaluate_returns(agent, episodes, seed))
+
+
+def save_learned(agent: Agent, path: Path) -> Path:
+    """Write the agent's network weights (by layer name, the project's ``.npz``) or its Q-table (``q``)."""
+    from core.project.weights import model_weights, pack_arrays, pack_weights
+
+    tmp = path.with_name("tmp-" + path.name)
+    if isinstance(agent, QLearningAgent) or agent.model is None:
+        data = pack_arrays({"q": np.asarray(agent.get_state())})
+    else:
+        data = pack_weights(model_weights(agent.model))
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
