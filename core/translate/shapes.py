@@ -82,32 +82,40 @@ class GraphInfo:
         return values * batch_size * BYTES_PER_VALUE
 
 
-def _inputs_of(graph: Graph) -> dict[str, list[tuple[str, str, str]]]:
-    """For each node, its incoming ``(dst_port, src, src_port)`` in edge order."""
-    incoming: dict[str, list[tuple[str, str, str]]] = {n.id: [] for n in graph.nodes}
+Incoming = dict[str, dict[str, list[tuple[str, int]]]]
+"""For each node: input port -> its sources as ``(source node id, source output index)``, in edge order."""
+
+
+def _inputs_of(graph: Graph, specs: dict[str, LayerSpec]) -> Incoming:
+    """Group the edges by destination node and port once, with output ports resolved to indices."""
+    incoming: Incoming = {nid: {} for nid in specs}
+    out_index: dict[tuple[str, str], int] = {}  # (layer type, port name) -> output index
     for e in graph.edges:
-        incoming[e.dst].append((e.dst_port, e.src, e.src_port))
+        spec = specs[e.src]
+        key = (spec.id, e.src_port)
+        index = out_index.get(key)
+        if index is None:
+            index = out_index[key] = next(i for i, p in enumerate(spec.outputs) if p.name == e.src_port)
+        incoming[e.dst].setdefault(e.dst_port, []).append((e.src, index))
     return incoming
 
 
 def _gather(
-    specs: dict[str, LayerSpec], name: str, node_id: str, incoming: list[tuple[str, str, str]],
+    spec: LayerSpec, name: str, node_id: str, incoming: dict[str, list[tuple[str, int]]],
     infos: dict[str, NodeInfo],
 ) -> tuple[list[Shape] | None, list[NodeInfo], GraphError | None]:
-    spec = specs[node_id]
     shapes: list[Shape] = []
     sources: list[NodeInfo] = []
     for port in spec.inputs:
-        edges = [(src, sport) for dport, src, sport in incoming if dport == port.name]
+        edges = incoming.get(port.name)
         if not edges:
             return None, sources, ShapeError(f"{name} has nothing connected to its input; connect a layer to it",
                                              node_id)
-        for src, sport in edges:
+        for src, index in edges:
             info = infos[src]
             sources.append(info)
             if info.error is not None or info.blocked:
                 return None, sources, None
-            index = next(i for i, p in enumerate(specs[src].outputs) if p.name == sport)
             shapes.append(info.outputs[index])
     return shapes, sources, None
 
@@ -135,15 +143,16 @@ def infer_graph(graph: Graph) -> GraphInfo:
         order = topological_order(graph)
     except GraphError as exc:
         return GraphInfo({n.id: NodeInfo(blocked=True) for n in graph.nodes}, [exc], [], [], [])
-    incoming = _inputs_of(graph)
-    specs = {n.id: get_spec(n.type) for n in graph.nodes}
+    nodes = {n.id: n for n in graph.nodes}
+    specs = {nid: get_spec(n.type) for nid, n in nodes.items()}
+    incoming = _inputs_of(graph, specs)
     used = {e.src for e in graph.edges}
     for node_id in order:
-        node = graph.node(node_id)
+        node = nodes[node_id]
         spec = specs[node_id]
         info = NodeInfo()
         infos[node_id] = info
-        shapes, sources, error = _gather(specs, node.name, node_id, incoming[node_id], infos)
+        shapes, sources, error = _gather(spec, node.name, node_id, incoming[node_id], infos)
         if error is not None:
             info.error = error
             errors.append(error)
