@@ -45,6 +45,10 @@ class Control(Protocol):
     def pause(self) -> Flag: ...
 
 
+class StopRun(Exception):
+    """Raised from the callback to leave ``fit`` at once (no validation pass after a stop)."""
+
+
 @dataclass
 class Diverged:
     """Set by the callback when the loss became non-finite."""
@@ -75,6 +79,7 @@ class RunContext:
     diverged: Diverged | None = None
     stopped: bool = False
     epochs_done: int = 0
+    epoch: int = 0
 
 
 def make_callback(ctx: RunContext) -> Any:
@@ -93,6 +98,7 @@ def make_callback(ctx: RunContext) -> Any:
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.epoch, self.epoch_started = epoch, time.perf_counter()
+            ctx.epoch = epoch
 
         def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
             on_batch(self, batch, logs or {})
@@ -137,7 +143,7 @@ def _send_gradients(ctx: RunContext, logs: dict[str, Any]) -> None:
 def _diverged(cb: Any, ctx: RunContext) -> None:
     node = monitors.first_nonfinite(ctx.inner, ctx.sample) if ctx.sample is not None else None
     ctx.diverged = Diverged(ctx.step, node)
-    cb.model.stop_training = True
+    raise StopRun("diverged")
 
 
 def _control(cb: Any, ctx: RunContext) -> None:
@@ -145,7 +151,7 @@ def _control(cb: Any, ctx: RunContext) -> None:
         time.sleep(PAUSE_POLL)
     if ctx.control.stop.is_set():
         ctx.stopped = True
-        cb.model.stop_training = True
+        raise StopRun("stopped")
 
 
 def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -171,8 +177,14 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
 
 def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:
     ctx.epochs_done = epoch + 1
+    save_checkpoint(ctx, cb.model.optimizer, epoch + 1)
+
+
+def save_checkpoint(ctx: RunContext, optimizer: Any, epochs_done: int, partial: bool = False) -> None:
+    """Weights, optimizer slots, history and state. A stopped epoch is saved ``partial`` and resumed from its start
+    (with the weights it had reached)."""
     save_weights(ctx.inner, ctx.folder.weights)
-    save_optimizer(cb.model.optimizer, ctx.folder.optimizer)
+    save_optimizer(optimizer, ctx.folder.optimizer)
     ctx.history.to_npz(ctx.folder.history)
-    ctx.folder.write_state(epoch=epoch + 1, step=ctx.step)
-    ctx.send(Checkpoint(epoch, str(ctx.folder.weights), str(ctx.folder.history)))
+    ctx.folder.write_state(epoch=epochs_done, step=ctx.step, partial=partial)
+    ctx.send(Checkpoint(epochs_done - 1, str(ctx.folder.weights), str(ctx.folder.history)))

@@ -8,6 +8,7 @@ and exits, so GPU memory is returned when the run ends.
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from core.data.recipe import Dataset, Split
 from core.graph.errors import GraphError
 from core.graph.model import Graph
 from core.training.build import make_loss, make_metrics, make_optimizer, setup_device, strategy_for
-from core.training.callbacks import Control, RunContext, make_callback
+from core.training.callbacks import Control, RunContext, StopRun, make_callback, save_checkpoint
 from core.training.checkpoint import RunFolder, load_optimizer, save_weights
 from core.training.config import TrainingConfig
 from core.training.history import History
@@ -108,8 +109,12 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
     ctx.batches = -(-len(data.train) // batch)
     val = (data.validation.x, data.validation.y) if len(data.validation) else None
     ctx.send(Phase("compiling", "tracing the graph until the first batch"))
-    model.fit(data.train.x, data.train.y, batch_size=batch, epochs=config.epochs, initial_epoch=start,
-              validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(config, ctx))
+    try:
+        model.fit(data.train.x, data.train.y, batch_size=batch, epochs=config.epochs, initial_epoch=start,
+                  validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(config, ctx))
+    except StopRun:
+        if ctx.stopped:
+            save_checkpoint(ctx, model.optimizer, ctx.epoch, partial=True)
 
 
 def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
@@ -201,8 +206,9 @@ def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str) -> None:
     os.dup2(fd, 2)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras  # noqa: F401  (warm: the import is most of the start-up time)
-    import tensorflow  # noqa: F401
+    import tensorflow as tf
 
+    tf.config.list_physical_devices()  # loads the GPU driver now; device choice stays open until the job
     conn.send("ready")
     job = conn.recv()
     if job is None:
@@ -216,3 +222,5 @@ def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str) -> None:
         run_job(job, conn.send, _Control())
     finally:
         conn.close()
+        sys.stderr.flush()
+        os._exit(0)  # skip TensorFlow's slow interpreter teardown; everything is written and sent
