@@ -30,14 +30,14 @@ def dense_2d(latent_dim: int = 8, hidden: int = 64, data_dim: int = 2) -> tuple[
     """(generator, discriminator): two hidden layers each; the generator outputs points, D a logit."""
     generator = chain([
         ("Input", {"shape": [latent_dim]}),
-        ("Dense", {"units": hidden, "activation": "relu", "kernel_initializer": "he_uniform"}),
-        ("Dense", {"units": hidden, "activation": "relu", "kernel_initializer": "he_uniform"}),
+        ("Dense", {"units": hidden, "activation": "relu"}),
+        ("Dense", {"units": hidden, "activation": "relu"}),
         ("Dense", {"units": data_dim}),
     ])
     discriminator = chain([
         ("Input", {"shape": [data_dim]}),
-        ("Dense", {"units": hidden, "activation": "leaky_relu", "kernel_initializer": "he_uniform"}),
-        ("Dense", {"units": hidden, "activation": "leaky_relu", "kernel_initializer": "he_uniform"}),
+        ("Dense", {"units": hidden, "activation": "leaky_relu"}),
+        ("Dense", {"units": hidden, "activation": "leaky_relu"}),
         ("Dense", {"units": 1}),
     ])
     return generator, discriminator
