@@ -7,6 +7,7 @@ missed; by default the table is informational (a shared machine is noisy).
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import traceback
@@ -54,6 +55,7 @@ def table(rows: Sequence[Row]) -> str:
 
 
 def main(argv: Sequence[str]) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the table
     strict = "--strict" in argv
     rows, failures = collect(modules([a for a in argv if not a.startswith("-")]))
     print(table([row for _, row in rows]))
