@@ -17,13 +17,13 @@ from core.project.weights import model_weights, pack_weights
 LOADER = '''
 
 def load_weights(model, path):
-    """Set each layer's weights from the .npz written by Layerbench (arrays named "layer:index")."""
+    """Set each layer's weights from the .npz written by Layerbench (arrays named "layer#index")."""
     import numpy as np
 
     by_layer = {}
     with np.load(path, allow_pickle=False) as data:
         for key in data.files:
-            layer, _, index = key.rpartition(":")
+            layer, _, index = key.rpartition("#")
             by_layer.setdefault(layer, {})[int(index)] = data[key]
     for name, values in by_layer.items():
         model.get_layer(name).set_weights([values[i] for i in sorted(values)])

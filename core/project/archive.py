@@ -34,7 +34,7 @@ def check_member_name(name: str, where: str) -> None:
     """Refuse a member path that could land outside the folder it is extracted to."""
     if not name or "\x00" in name or "\\" in name:
         raise ProjectError(f"member {name!r} has an invalid name", where)
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+    if name.startswith("/") or (len(name) > 1 and name[0].isalpha() and name[1] == ":"):
         raise ProjectError(f"member {name!r} has an absolute path", where)
     if any(part == ".." for part in name.split("/")):
         raise ProjectError(f"member {name!r} points outside the archive ('..')", where)

@@ -17,7 +17,7 @@ from core.project.archive import MAX_MEMBER_BYTES, check_members
 from core.project.errors import ProjectError
 
 Weights = dict[str, list[np.ndarray]]
-_SEP = ":"
+_SEP = "#"  # not ":" (a drive letter to zip checks) nor "/" (a folder)
 
 
 def pack_arrays(arrays: Mapping[str, np.ndarray]) -> bytes:
