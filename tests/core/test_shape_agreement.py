@@ -16,8 +16,10 @@ Fuzz convention: for ``int``/``float`` and fixed-length ``ints`` params ``fuzz``
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +30,9 @@ from hypothesis import strategies as st
 from core.catalog.registry import all_specs
 from core.catalog.specs import LayerSpec, ParamSpec, Shape
 from core.graph.errors import ShapeError
-from core.graph.model import Node
+from core.graph.model import Edge, Graph, Node
+from core.graph.validation import check_connect
+from core.translate.shapes import infer_graph
 
 pytestmark = pytest.mark.tf
 
@@ -227,3 +231,70 @@ def test_every_required_layer_is_in_the_agreement_test() -> None:
     """The agreement test is parametrized from the registry, so new types join it; these must be there."""
     assert not REQUIRED - set(SPEC_IDS)
     assert len(SPEC_IDS) == len(set(SPEC_IDS))
+
+
+CANDIDATE_SHAPES: list[Shape] = [(8, 8, 3), (6, 4), (12,)]
+BUILD_CASES: list[tuple[str, dict[str, Any]]] = [
+    *((s, {}) for s in SPEC_IDS if s != "Input"),  # an Input is part of every model below
+    ("Conv2D", {"padding": "reflect"}),  # becomes MirrorPadding2D + Conv2D
+    ("Bidirectional", {"layer": "GRU", "merge_mode": "ave", "kernel_regularizer": {"l1": 0.0, "l2": 0.01}}),
+]
+
+
+def _default_input(spec: LayerSpec, params: dict[str, Any], count: int) -> Shape:
+    """The first candidate input shape the spec accepts with these parameters."""
+    for shape in CANDIDATE_SHAPES:
+        try:
+            spec.infer(params, [shape] * count)
+        except ShapeError:
+            continue
+        return shape
+    raise AssertionError(f"{spec.id} with default parameters accepts none of {CANDIDATE_SHAPES}")
+
+
+def _one_layer_graph(spec: LayerSpec, params: dict[str, Any]) -> tuple[Graph, Shape, int]:
+    count = 2 if spec.inputs[0].multiple else 1
+    shape = _default_input(spec, spec.coerce_params(params), count)
+    graph = Graph()
+    dtype = "int32" if spec.id == "Embedding" else "float32"
+    sources = [graph.add_node(graph.make_node("Input", {"shape": shape, "dtype": dtype})) for _ in range(count)]
+    node = graph.add_node(graph.make_node(spec.id, params))
+    for src in sources:
+        edge = Edge(src.id, node.id)
+        check_connect(graph, edge)
+        graph.add_edge(edge)
+    return graph, shape, count
+
+
+@pytest.mark.parametrize(("spec_id", "params"), BUILD_CASES)
+def test_layer_builds_and_round_trips_through_keras_file(spec_id: str, params: dict[str, Any], tmp_path: Path) -> None:
+    """Default node -> Keras model -> .keras file -> safe-mode load: same config, same outputs."""
+    import keras
+
+    from core.translate.custom_layers import custom_objects
+    from core.translate.to_keras import build_model
+
+    spec = next(s for s in all_specs() if s.id == spec_id)
+    graph, shape, count = _one_layer_graph(spec, params)
+    info = infer_graph(graph)
+    model = build_model(graph, info=info)
+    assert tuple(model.output.shape[1:]) == info.nodes[graph.nodes[-1].id].shape
+    assert model.count_params() == info.total_params
+    rng = np.random.default_rng(0)
+    high = 10 if spec.id == "Embedding" else 1
+    xs = [(rng.random((2, *shape)) * high).astype("int32" if high > 1 else "float32") for _ in range(count)]
+    data: Any = xs[0] if count == 1 else xs
+    before = keras.ops.convert_to_numpy(model(data, training=False))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    custom_objects()  # our own layers must be registered before a safe-mode load
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    after = keras.ops.convert_to_numpy(loaded(data, training=False))
+    np.testing.assert_array_equal(before, after)
+    name = graph.nodes[-1].name
+    # Compared as JSON: a build config's shape comes back from the file as a list instead of a tuple.
+    assert _as_json(loaded.get_layer(name).get_config()) == _as_json(model.get_layer(name).get_config())
+
+
+def _as_json(config: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(config))
