@@ -68,6 +68,21 @@ for info in pkgutil.walk_packages(core.__path__, "core."):
 print(json.dumps({"failed": failed, "culprits": culprits, "count": len(sys.modules)}))
 """
 
+CORE_TESTS = """
+import json, pkgutil, importlib
+import tests.core
+
+failed = {}
+names = [i.name for i in pkgutil.iter_modules(tests.core.__path__, "tests.core.")]
+for name in names:
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed[name] = f"{type(exc).__name__}: {exc}"
+qt = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "pyqtgraph"))
+print(json.dumps({"failed": failed, "qt": qt, "count": len(names)}))
+"""
+
 
 def _run(body: str) -> dict[str, Any]:
     code = BLOCKER + textwrap.dedent(body)
@@ -102,3 +117,10 @@ def test_every_core_module_imports_without_qt_or_eager_frameworks() -> None:
     out = _run(EVERY_MODULE)
     assert out["failed"] == {}
     assert out["culprits"] == {}
+
+
+def test_core_test_modules_import_without_qt() -> None:
+    out = _run(CORE_TESTS)
+    assert out["failed"] == {}
+    assert out["qt"] == []
+    assert out["count"] >= 8
