@@ -51,7 +51,8 @@ class ParamSpec:
     def coerce(self, value: Any) -> Any:
         """Return ``value`` typed as this parameter wants it, or raise ``ValueError`` saying why."""
         if value is None:
-            if self.allow_none:
+            # For a shape, allow_none means "sizes may be None"; the shape itself is always needed.
+            if self.allow_none and self.kind != "shape":
                 return None
             raise ValueError(f"{self.name} needs a value")
         return _COERCE[self.kind](self, value)
