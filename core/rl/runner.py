@@ -104,7 +104,7 @@ def _summary(history: History, finished: RLFinished | None) -> dict[str, float]:
     return logs
 
 
-def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir: Path) -> Message:
+def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir: Path) -> Finished:
     """Train, stream every message through ``send``, evaluate, save; returns the engine's ``Finished``."""
     started = time.perf_counter()
     send(Phase("building", f"{config.agent.kind} on {config.env.id}"))
@@ -176,7 +176,8 @@ def start_rl(engine: TrainingEngine, config: RLConfig | dict[str, Any], run_dir:
     data = cfg.model_dump(mode="json")
     graph = data.pop("graph") or {}
     job = Job(graph, {}, data, str(run_dir), kind="rl")
-    run = RLRun(job, engine.pool.take(), engine.grace).start()
+    run = RLRun(job, engine.pool.take(), engine.grace)
+    run.start()
     engine.runs.append(run)
     engine.run_started.emit(run)
     return run

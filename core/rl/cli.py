@@ -1,0 +1,168 @@
+"""``layerbench train FILE`` for reinforcement-learning projects: prints episodes and returns.
+
+The training engine's ``train`` command handles supervised projects. Importing this module wraps it: an
+``rl`` project is trained here, any other goes to the original handler; without one (or before it is
+registered) ``train`` handles RL projects only. The run happens in this process (a terminal has no window
+to protect), Ctrl-C stops it after the current step, and the run is saved into the project file.
+
+The RL settings live in ``project.training["rl"]`` (an ``RLConfig`` without the graph); with none, the
+agent follows the network: a softmax output means REINFORCE, anything else DQN, on CartPole-v1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.cli import COMMANDS, register_command
+from core.graph.model import Graph
+from core.project.errors import ProjectError
+from core.project.project import Project
+from core.rl.config import RLConfig
+from core.rl.messages import EpisodeEnded, Evaluated, RLFinished
+from core.rl.networks import outputs_probabilities
+
+HELP = "train a project headless (RL projects print each episode's return)"
+
+
+class _Control:
+    """Stop and pause flags as the runner expects them (Ctrl-C sets stop)."""
+
+    def __init__(self) -> None:
+        self.stop, self.pause = threading.Event(), threading.Event()
+
+
+def default_agent(graph: Graph) -> str:
+    """``reinforce`` for a network ending in softmax, ``dqn`` otherwise, ``qlearning`` for an empty graph."""
+    if not graph.nodes:
+        return "qlearning"
+    return "reinforce" if outputs_probabilities(graph) else "dqn"
+
+
+def rl_config(project: Project, args: argparse.Namespace) -> RLConfig:
+    """The project's RL settings with the command-line overrides applied."""
+    data: dict[str, Any] = dict(project.training.get("rl", {}))
+    agent = dict(data.get("agent", {}))
+    agent.setdefault("kind", getattr(args, "agent", None) or default_agent(project.main))
+    if getattr(args, "agent", None) and args.agent != agent["kind"]:
+        agent = {"kind": args.agent}
+    budget = {"qlearning": "episodes", "reinforce": "episodes", "dqn": "total_steps"}[agent["kind"]]
+    value = args.steps if budget == "total_steps" else args.episodes
+    if value is not None:
+        agent[budget] = value
+    data["agent"] = agent
+    env = dict(data.get("env", {}))
+    if getattr(args, "env", None):
+        env = {"id": args.env}
+    data["env"] = env
+    if getattr(args, "seed", None) is not None:
+        data["seed"] = args.seed
+    if agent["kind"] != "qlearning":
+        data["graph"] = project.main.to_dict()
+    return RLConfig.model_validate(data)
+
+
+def _printer(every: int) -> Callable[[Any], None]:
+    from core.rl.runner import episode_line
+
+    def send(msg: Any) -> None:
+        if isinstance(msg, EpisodeEnded) and (msg.episode % every == 0 or msg.episode == 1):
+            print(episode_line(msg), flush=True)
+        elif isinstance(msg, Evaluated):
+            print(f"evaluation after {msg.total_steps} steps: mean return {msg.mean:.2f} ± {msg.std:.2f} over "
+                  f"{msg.episodes} greedy episodes", flush=True)
+        elif isinstance(msg, RLFinished):
+            print(f"finished ({msg.reason}): {msg.episodes} episodes, {msg.total_steps} steps, "
+                  f"{msg.seconds:.1f} s", flush=True)
+
+    return send
+
+
+def _save_run(project: Project, path: Path, config: RLConfig, result: Any) -> str:
+    from core.project.weights import unpack_arrays, unpack_weights
+
+    run = project.add_run(label=f"{config.agent.kind} on {config.env.id}", status="finished",
+                          info={"kind": "rl", "config": config.model_dump(mode="json", exclude={"graph"}),
+                                "logs": dict(result.logs), "stopped": bool(result.stopped)})
+    data = Path(result.weights_path).read_bytes()
+    if config.agent.kind == "qlearning":
+        run.info["q_table"] = unpack_arrays(data, result.weights_path)["q"].tolist()
+    else:
+        project.set_weights(run.id, unpack_weights(data, result.weights_path))
+    with contextlib.suppress(OSError):
+        arrays = unpack_arrays(Path(result.history_path).read_bytes(), result.history_path)
+        project.set_history(run.id, arrays)
+    project.save(path)
+    return run.id
+
+
+def train_rl(args: argparse.Namespace) -> int:
+    """Train an RL project headless, printing episodes; the run is saved into the project."""
+    from core.rl.runner import run_rl
+
+    path = Path(args.file)
+    project = Project.load(path)
+    config = rl_config(project, args)
+    control = _Control()
+    with tempfile.TemporaryDirectory(prefix="layerbench-rl-") as run_dir:
+        try:
+            result = run_rl(config, _printer(max(1, args.print_every)), control, Path(run_dir))
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            control.stop.set()
+            return 130
+        print("  ".join(f"{k} {v:.4g}" for k, v in result.logs.items()), flush=True)
+        if not args.no_save:
+            run_id = _save_run(project, path, config, result)
+            print(f"saved run {run_id} into {path}", flush=True)
+    return 0
+
+
+def _add(parser: argparse.ArgumentParser, *names: str, **kwargs: Any) -> None:
+    """Add an option unless the wrapped command already has it (its meaning is then shared)."""
+    with contextlib.suppress(argparse.ArgumentError):
+        parser.add_argument(*names, **kwargs)
+
+
+def add_rl_arguments(parser: argparse.ArgumentParser) -> None:
+    _add(parser, "--episodes", type=int, default=None, help="RL: training episodes (Q-learning, REINFORCE)")
+    _add(parser, "--steps", type=int, default=None, help="RL: environment steps (DQN)")
+    _add(parser, "--env", default=None, help="RL: environment id, e.g. CartPole-v1 or FrozenLake-v1")
+    _add(parser, "--agent", choices=("qlearning", "dqn", "reinforce"), default=None, help="RL: the agent")
+    _add(parser, "--seed", type=int, default=None, help="random seed")
+    _add(parser, "--print-every", type=int, default=1, help="RL: print every Nth episode")
+    _add(parser, "--no-save", action="store_true", help="do not save the run into the project")
+
+
+def install() -> None:
+    """Register ``train`` so that RL projects are handled here and others by the existing command."""
+    with contextlib.suppress(ModuleNotFoundError):
+        importlib.import_module("core.training.cli")
+    previous = next((c for c in COMMANDS if c.name == "train"), None)
+    if previous is not None and getattr(previous.handler, "handles_rl", False):
+        return
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        if previous is not None:
+            previous.add_arguments(parser)
+        else:
+            parser.add_argument("file", help="the project file (.layerbench)")
+        add_rl_arguments(parser)
+
+    def handler(args: argparse.Namespace) -> int:
+        if Project.load(Path(args.file)).kind == "rl":
+            return train_rl(args)
+        if previous is None:
+            raise ProjectError("only reinforcement-learning projects can be trained here", args.file)
+        return previous.handler(args)
+
+    handler.handles_rl = True  # type: ignore[attr-defined]
+    register_command("train", previous.help if previous is not None else HELP, add_arguments, handler)
+
+
+install()
