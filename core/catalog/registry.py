@@ -24,6 +24,7 @@ CATEGORIES = (
     "Normalization",
     "Merge",
     "Reshape",
+    "Imported",  # layers kept by their Keras config (KerasLayer), listed last
 )
 
 
