@@ -1,0 +1,228 @@
+"""Opening real Keras models: flattening, spec matching, KerasLayer fallback, weights, safe loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.project import Project, ProjectError
+from core.project.weights import apply_weights
+
+pytestmark = pytest.mark.tf
+
+
+@pytest.fixture(scope="module")
+def keras() -> Any:
+    import keras
+
+    return keras
+
+
+def _flat_layers(model: Any) -> list[Any]:
+    import keras
+
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            out += _flat_layers(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            out.append(layer)
+    return out
+
+
+def _config(layer: Any) -> dict[str, Any]:
+    from core.translate.keras_params import normalized
+
+    return normalized({k: v for k, v in layer.get_config().items() if k != "name"})
+
+
+def _inputs(model: Any, n: int = 3, seed: int = 0) -> list[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    out = []
+    for t in model.inputs:
+        shape = (n, *t.shape[1:])
+        if "int" in str(t.dtype):
+            out.append(rng.integers(0, 5, size=shape).astype("int32"))
+        else:
+            out.append(rng.normal(size=shape).astype("float32"))
+    return out
+
+
+def _outputs_by_name(model: Any, x: list[np.ndarray]) -> dict[str, np.ndarray]:
+    out = model(x if len(x) > 1 else x[0], training=False)
+    out = out if isinstance(out, list | tuple) else [out]
+    names = [t._keras_history.operation.name for t in model.outputs]
+    return {n: np.asarray(o) for n, o in zip(names, out)}
+
+
+def round_trip(model: Any, tmp_path: Path) -> tuple[Project, Any]:
+    """Import, save as a project, load, build with the stored weights and compare with the original."""
+    from core.translate.from_keras import graph_from_model
+    from core.translate.to_keras import build_model
+
+    imported = graph_from_model(model)
+    project = Project("supervised", {"main": imported.graph})
+    run = project.add_run("imported")
+    project.set_weights(run.id, imported.weights)
+    loaded = Project.load(project.save(tmp_path / "m.layerbench"))
+    rebuilt = build_model(loaded.main)
+    assert apply_weights(rebuilt, loaded.weights()) == []
+    assert rebuilt.count_params() == model.count_params()
+    built = {layer.name: layer for layer in rebuilt.layers}
+    for layer in _flat_layers(model):
+        twin = built[layer.name]
+        assert type(twin).__name__ == type(layer).__name__, layer.name
+        assert _config(twin) == _config(layer), layer.name
+    x = _inputs(model)
+    want, got = _outputs_by_name(model, x), _outputs_by_name(rebuilt, x)
+    assert set(want) == set(got)
+    for name, value in want.items():
+        np.testing.assert_allclose(got[name], value, atol=1e-5, rtol=1e-5, err_msg=name)
+    return loaded, rebuilt
+
+
+def test_multi_input_output_with_nested_models(keras: Any, tmp_path: Path) -> None:
+    image = keras.Input((12, 12, 3), name="image")
+    table = keras.Input((5,), name="table")
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(image)
+    x = keras.layers.MaxPooling2D(name="pool")(x)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    x = keras.layers.Flatten(name="flat")(x)
+    head = keras.Sequential([keras.layers.Dense(6, activation="tanh"), keras.layers.Dropout(0.2)], name="head")
+    t = head(table)
+    inner_in = keras.Input((6,))
+    inner = keras.Model(inner_in, keras.layers.Dense(6, name="inner_dense")(inner_in), name="inner")
+    t = inner(t)
+    merged = keras.layers.Concatenate(name="cat")([x, t])
+    out1 = keras.layers.Dense(3, activation="softmax", name="cls")(merged)
+    out2 = keras.layers.Dense(1, kernel_regularizer=keras.regularizers.L2(0.01), name="reg")(merged)
+    model = keras.Model([image, table], [out1, out2])
+    project, _ = round_trip(model, tmp_path)
+    types = {n.name: n.type for n in project.main.nodes}
+    assert types["conv"] == "Conv2D"
+    assert types["cat"] == "Concatenate"
+    assert types["cls"] == "Dense"
+    assert types["reg"] == "KerasLayer"  # an L2 regularizer object is not the catalog's L1L2: kept as it is
+    assert "inner_dense" in types  # nested models are flattened
+    assert [n.name for n in project.main.nodes if n.type == "Input"] == ["image", "table"]
+
+
+def test_sequential_and_positional_multi_input_layer(keras: Any, tmp_path: Path) -> None:
+    seq = keras.Sequential([keras.Input((10,)), keras.layers.Dense(8), keras.layers.ReLU(), keras.layers.Dense(2)])
+    round_trip(seq, tmp_path)
+    q = keras.Input((4, 8), name="q")
+    v = keras.Input((6, 8), name="v")
+    att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(q, v)
+    model = keras.Model([q, v], keras.layers.GlobalAveragePooling1D(name="gap")(att))
+    project, _ = round_trip(model, tmp_path)
+    mha = project.main.node_by_name("mha")
+    assert mha is not None
+    assert mha.params["call"] == "args"
+
+
+def test_keras_layer_node_infers_recorded_shapes(keras: Any) -> None:
+    from core.translate.from_keras import graph_from_model
+    from core.translate.shapes import infer_graph
+
+    inp = keras.Input((9, 9, 2))
+    out = keras.layers.ZeroPadding2D(((1, 2), (0, 1)), name="pad")(inp)
+    imported = graph_from_model(keras.Model(inp, keras.layers.Conv2D(2, 3, name="c")(out)))
+    pad = imported.graph.node_by_name("pad")
+    assert pad is not None
+    info = infer_graph(imported.graph)
+    assert info.ok
+    assert info.nodes[pad.id].shape == (12, 10, 2)
+    # a changed input shape is reported on the imported layer
+    source = imported.graph.nodes[0]
+    imported.graph.set_params(source.id, {"shape": [7, 7, 2]})
+    errors = infer_graph(imported.graph).errors
+    assert errors
+    assert errors[0].node_id == pad.id
+    assert "was imported for input" in errors[0].message
+
+
+def test_import_keras_and_h5_files(keras: Any, tmp_path: Path) -> None:
+    from core.translate.from_keras import import_keras_file
+    from core.translate.to_keras import build_model
+
+    inp = keras.Input((6,), name="x")
+    model = keras.Model(inp, keras.layers.Dense(3, name="d")(keras.layers.Dense(5, name="h")(inp)))
+    x = np.random.default_rng(1).normal(size=(4, 6)).astype("float32")
+    for name in ("m.keras", "m.h5"):
+        model.save(tmp_path / name)
+        project = import_keras_file(tmp_path / name)
+        rebuilt = build_model(project.main)
+        apply_weights(rebuilt, project.weights("imported"))
+        np.testing.assert_allclose(np.asarray(rebuilt(x)), np.asarray(model(x)), atol=1e-6)
+
+
+def test_lambda_layer_is_refused_without_running_it(keras: Any, tmp_path: Path) -> None:
+    from core.translate.from_keras import import_keras_file
+
+    marker = tmp_path / "ran"
+    inp = keras.Input((3,))
+    model = keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp))
+    model.save(tmp_path / "lam.keras")
+    with pytest.raises(ProjectError, match="Lambda") as info:
+        import_keras_file(tmp_path / "lam.keras")
+    assert "lam.keras" in str(info.value)
+    assert not marker.exists()
+
+
+def test_unregistered_custom_layer_is_a_clear_error(keras: Any, tmp_path: Path) -> None:
+    from core.translate.from_keras import graph_from_model, import_keras_file
+
+    @keras.saving.register_keras_serializable(package="testpkg")
+    class Twice(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            return x * 2
+
+    inp = keras.Input((3,))
+    model = keras.Model(inp, Twice(name="twice")(inp))
+    model.save(tmp_path / "custom.keras")
+    keras.saving.get_custom_objects().pop("testpkg>Twice")
+
+    class Loose(keras.layers.Layer):
+        def call(self, x: Any) -> Any:
+            return x
+
+    with pytest.raises(ProjectError, match="Twice"):
+        import_keras_file(tmp_path / "custom.keras")
+    with pytest.raises(ProjectError, match="custom class Loose"):
+        graph_from_model(keras.Model(inp, Loose(name="loose")(inp)))
+
+
+def test_savedmodel_folder_and_other_files_are_refused(tmp_path: Path) -> None:
+    from core.translate.from_keras import load_keras_file
+
+    (tmp_path / "sm").mkdir()
+    with pytest.raises(ProjectError, match="cannot read SavedModels"):
+        load_keras_file(tmp_path / "sm")
+    (tmp_path / "x.txt").write_text("x")
+    with pytest.raises(ProjectError, match=r"\.keras or \.h5"):
+        load_keras_file(tmp_path / "x.txt")
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    with pytest.raises(ProjectError, match="not a zip"):
+        load_keras_file(tmp_path / "bad.keras")
+
+
+APPS_FAST = [("MobileNetV2", 32), ("VGG16", 32)]
+APPS_SLOW = [("ResNet50", 32), ("DenseNet121", 32), ("InceptionV3", 75)]
+
+
+def _app(keras: Any, name: str, size: int) -> Any:
+    return getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3), classes=4)
+
+
+@pytest.mark.parametrize(("name", "size"), APPS_FAST)
+def test_applications_round_trip(keras: Any, tmp_path: Path, name: str, size: int) -> None:
+    round_trip(_app(keras, name, size), tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "size"), APPS_SLOW)
+def test_big_applications_round_trip(keras: Any, tmp_path: Path, name: str, size: int) -> None:
+    round_trip(_app(keras, name, size), tmp_path)
