@@ -202,9 +202,53 @@ def policy_network() -> Template:
                     "it and pushes up the probability of actions that led to high returns.", "softmax")
 
 
+
+def dcgan_digits_generator() -> Template:
+    t = Template("dcgan_digits_generator", "DCGAN generator for 8x8 digits", "gan_generator",
+                 "Turns a 16-number noise vector into an 8x8 digit: a dense layer makes a 4x4 map, one transposed "
+                 "convolution doubles it, a 3x3 convolution with tanh gives pixels in (-1, 1). Trains in minutes.")
+    t.chain(t.add("Input", shape=[16]), t.add("Dense", units=4 * 4 * 32, use_bias=False),
+            t.add("BatchNormalization"), t.add("LeakyReLU", negative_slope=0.2),
+            t.add("Reshape", target_shape=[4, 4, 32]),
+            t.add("Conv2DTranspose", filters=16, kernel_size=[4, 4], activation="linear", use_bias=False),
+            t.add("BatchNormalization"), t.add("LeakyReLU", negative_slope=0.2),
+            t.add("Conv2D", filters=1, kernel_size=[3, 3], padding="same", activation="tanh"))
+    return t
+
+
+def dcgan_digits_discriminator() -> Template:
+    t = Template("dcgan_digits_discriminator", "DCGAN discriminator for 8x8 digits", "gan_discriminator",
+                 "Judges an 8x8 digit real or generated: two strided convolutions with leaky ReLU (8 to 4 to 2), "
+                 "then one output unit giving a logit.")
+    t.chain(t.add("Input", shape=[8, 8, 1]),
+            t.add("Conv2D", filters=16, kernel_size=[3, 3], strides=[2, 2], padding="same", activation="linear"),
+            t.add("LeakyReLU", negative_slope=0.2),
+            t.add("Conv2D", filters=32, kernel_size=[3, 3], strides=[2, 2], padding="same", activation="linear"),
+            t.add("LeakyReLU", negative_slope=0.2), t.add("Flatten"), t.add("Dense", units=1))
+    return t
+
+
+def gan_dense_2d_generator() -> Template:
+    t = Template("gan_dense_2d_generator", "Dense GAN generator for 2-D points", "gan_generator",
+                 "Maps an 8-number noise vector to a point in the plane with two hidden ReLU layers; trained "
+                 "against a ring of Gaussians you can watch its points move onto the modes (or collapse).")
+    t.chain(t.add("Input", shape=[8]), t.add("Dense", units=64, activation="relu"),
+            t.add("Dense", units=64, activation="relu"), t.add("Dense", units=2))
+    return t
+
+
+def gan_dense_2d_discriminator() -> Template:
+    t = Template("gan_dense_2d_discriminator", "Dense GAN discriminator for 2-D points", "gan_discriminator",
+                 "Judges a point in the plane real or generated with two hidden leaky-ReLU layers and one output "
+                 "unit giving a logit.")
+    t.chain(t.add("Input", shape=[2]), t.add("Dense", units=64, activation="leaky_relu"),
+            t.add("Dense", units=64, activation="leaky_relu"), t.add("Dense", units=1))
+    return t
+
 TEMPLATES: tuple[Callable[[], Template], ...] = (
     mlp, lenet_cnn, resnet_block_cnn, bottleneck_1x1, simple_rnn_classifier, lstm_classifier, gru_classifier,
     dcgan_generator, dcgan_discriminator, dqn_qnetwork, policy_network,
+    dcgan_digits_generator, dcgan_digits_discriminator, gan_dense_2d_generator, gan_dense_2d_discriminator,
 )
 
 
