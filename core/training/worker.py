@@ -42,10 +42,10 @@ class Job:
     initial_weights: str | None = None
     virtual_cpus: int = 0
     kind: str = "train"
-    """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``)."""
+    """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``, ``gan``)."""
 
 
-RUN_KINDS: dict[str, str] = {"rl": "core.rl.runner:run_rl_job"}
+RUN_KINDS: dict[str, str] = {"rl": "core.rl.runner:run_rl_job", "gan": "core.gan.job:run_gan_job"}
 """Run kinds besides supervised training: ``module:function`` taking ``(job, send, control)``."""
 
 
