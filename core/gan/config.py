@@ -37,6 +37,7 @@ class GanConfig(BaseModel):
     collapse_ratio: float = Field(default=0.3, gt=0.0, lt=1.0, description="diversity ratio below which we warn")
     interpolation_steps: int = Field(default=10, ge=2, le=100)
     seed: int = Field(default=0, ge=0)
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|gpu(:\d+)?)$")
     export_dir: str | None = Field(default=None, description="where to export the generator as a SavedModel at the end")
 
     def to_dict(self) -> dict[str, object]:

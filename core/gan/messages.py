@@ -81,6 +81,7 @@ class GanFinished:
     steps: int
     stopped: bool
     export_path: str | None = None
+    weights_dir: str | None = None
 
 
 GanMessage = GanStarted | GanStep | GanSamples | GanDiversity | GanGradients | GanInterpolation | GanFinished

@@ -8,6 +8,7 @@ process (see ``core.gan.run``), in a test, or in a script. It honours ``should_s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,8 @@ from core.graph.errors import GraphError
 from core.graph.model import Graph
 
 REAL_PREVIEW = 512
+GENERATOR_WEIGHTS = "generator.weights.h5"
+DISCRIMINATOR_WEIGHTS = "discriminator.weights.h5"
 
 
 def as_graph(graph: Graph | Mapping[str, Any]) -> Graph:
@@ -95,8 +98,13 @@ def train_gan(
     data: np.ndarray,
     config: GanConfig | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    weights_dir: str | None = None,
 ) -> Iterator[GanMessage]:
-    """Check, build and train the pair on ``data`` (real samples), yielding messages as it goes."""
+    """Check, build and train the pair on ``data`` (real samples), yielding messages as it goes.
+
+    With ``weights_dir`` both networks' weights are saved there at the end (``generator.weights.h5``,
+    ``discriminator.weights.h5``), also when the run was stopped.
+    """
     import keras
 
     config = config or GanConfig()
@@ -122,12 +130,27 @@ def train_gan(
         yield report.samples(done)
         yield report.diversity(done)
     yield report.interpolation()
-    export_path = None
-    if config.export_dir and not stopped:
-        from core.gan.export import export_generator
+    yield GanFinished(done, stopped, _export(g_model, config, stopped), _save(g_model, d_model, weights_dir))
 
-        export_path = export_generator(g_model, config.export_dir)
-    yield GanFinished(done, stopped, export_path)
+
+def _export(g_model: Any, config: GanConfig, stopped: bool) -> str | None:
+    if not config.export_dir or stopped:
+        return None
+    from core.gan.export import export_generator
+
+    return export_generator(g_model, config.export_dir)
+
+
+def _save(g_model: Any, d_model: Any, weights_dir: str | None) -> str | None:
+    if weights_dir is None:
+        return None
+    from core.training.checkpoint import save_weights
+
+    folder = Path(weights_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    save_weights(g_model, folder / GENERATOR_WEIGHTS)
+    save_weights(d_model, folder / DISCRIMINATOR_WEIGHTS)
+    return str(folder)
 
 
 def _one_step(steps: GanSteps, report: _Reporter, step: int, config: GanConfig) -> Iterator[GanMessage]:

@@ -1,0 +1,108 @@
+"""Parent side of a GAN run: ``start_gan`` starts ``Job(kind="gan")`` in one of the engine's workers and returns a
+``GanRun`` — a ``TrainingRun`` with GAN signals and buffers on top (emitted from the reader thread).
+
+Buffers: ``history.batch`` holds d_loss, g_loss, d_real, d_fake per step; ``history.gradients`` holds
+``generator/<node>`` and ``discriminator/<node>`` norms; ``diversity`` holds ratio and distance per sample step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal
+
+from core.gan.config import GanConfig
+from core.gan.messages import (
+    GanDiversity,
+    GanFinished,
+    GanGradients,
+    GanInterpolation,
+    GanSamples,
+    GanStarted,
+    GanStep,
+)
+from core.graph.model import Graph
+from core.training.engine import TrainingEngine, TrainingRun
+from core.training.history import Series
+from core.training.messages import Message
+from core.training.worker import Job
+
+
+class GanRun(TrainingRun):
+    """A training run whose worker trains a GAN."""
+
+    gan_started = Signal(object)
+    gan_step = Signal(object)
+    gan_samples = Signal(object)
+    gan_diversity = Signal(object)
+    gan_gradients = Signal(object)
+    gan_interpolation = Signal(object)
+    gan_finished = Signal(object)
+
+    _GAN_SIGNALS: dict[type, str] = {
+        GanStarted: "gan_started", GanStep: "gan_step", GanSamples: "gan_samples", GanDiversity: "gan_diversity",
+        GanGradients: "gan_gradients", GanInterpolation: "gan_interpolation", GanFinished: "gan_finished",
+    }  # fmt: skip
+
+    def __init__(self, job: Job, worker: Any, grace: float) -> None:
+        super().__init__(job, worker, grace)
+        self.diversity = Series()
+        self.started_info: GanStarted | None = None
+        self.last_samples: GanSamples | None = None
+        self.interpolation: GanInterpolation | None = None
+
+    def _dispatch(self, msg: Message) -> None:
+        name = self._GAN_SIGNALS.get(type(msg))
+        if name is None:
+            super()._dispatch(msg)
+            return
+        self._record(msg)
+        getattr(self, name).emit(msg)
+
+    def _record(self, msg: Any) -> None:
+        if isinstance(msg, GanStep):
+            self.history.batch.add(msg.step, {"d_loss": msg.d_loss, "g_loss": msg.g_loss, "d_real": msg.d_real,
+                                              "d_fake": msg.d_fake})
+        elif isinstance(msg, GanGradients):
+            self.history.gradients.add(msg.step, {f"{msg.network}/{n}": float(v) for n, v in
+                                                  zip(msg.layers, msg.norms)})
+        elif isinstance(msg, GanDiversity):
+            self.diversity.add(msg.step, {"ratio": msg.ratio, "distance": msg.distance})
+        elif isinstance(msg, GanSamples):
+            self.last_samples = msg
+        elif isinstance(msg, GanStarted):
+            self.started_info = msg
+        elif isinstance(msg, GanInterpolation):
+            self.interpolation = msg
+
+
+def _as_dict(graph: Graph | dict[str, Any]) -> dict[str, Any]:
+    return graph.to_dict() if isinstance(graph, Graph) else dict(graph)
+
+
+def start_gan(
+    engine: TrainingEngine, generator: Graph | dict[str, Any], discriminator: Graph | dict[str, Any],
+    data: dict[str, Any], config: GanConfig | dict[str, Any], run_dir: str | Path,
+) -> GanRun:
+    """Snapshot both graphs and the config now and start training them in one of the engine's workers.
+
+    ``data`` is ``{"source": "digits" | "shapes" | "gan.ring" | ..., "options": {...}}``.
+    """
+    cfg = config if isinstance(config, GanConfig) else GanConfig.from_dict(config)
+    graphs = {"generator": _as_dict(generator), "discriminator": _as_dict(discriminator)}
+    job = Job(graphs, dict(data), cfg.to_dict(), str(run_dir), kind="gan")
+    run = GanRun(job, engine.pool.take(), engine.grace)
+    refilled: list[bool] = []
+
+    def refill(_msg: object) -> None:  # a new warm worker once this one is busy training, not during its start
+        if not refilled:
+            refilled.append(True)
+            engine.pool.refill()
+
+    for signal in (run.gan_step, run.finished, run.failed):
+        signal.connect(refill)
+    run.start()
+    engine.runs.append(run)
+    engine.run_started.emit(run)
+    return run

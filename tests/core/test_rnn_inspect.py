@@ -1,0 +1,137 @@
+"""The recurrent inspector: states and gates recomputed like Keras, gradients through time, SimpleRNN vs LSTM."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.data.sequences import adding
+from core.gan.presets import chain
+from core.graph.errors import GraphError
+from core.inspect.rnn import inspect_graph, inspect_model
+
+pytestmark = pytest.mark.tf
+
+STEPS = 12
+
+
+@pytest.fixture(scope="module")
+def task() -> tuple[np.ndarray, np.ndarray]:
+    raw = adding({"samples": 8, "steps": STEPS, "seed": 0})
+    return raw.x, raw.y
+
+
+def _graph(kind: str, return_sequences: bool = False, units: int = 5):  # type: ignore[no-untyped-def]
+    head = [("Flatten", {})] if return_sequences else []
+    return chain([("Input", {"shape": [STEPS, 2]}), (kind, {"units": units, "return_sequences": return_sequences}),
+                  *head, ("Dense", {"units": 1})])
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_recomputed_states_match_the_keras_layer(kind: str, task: tuple[np.ndarray, np.ndarray]) -> None:
+    import keras
+
+    from core.translate.to_keras import build_model
+
+    keras.utils.set_random_seed(1)
+    model = build_model(_graph(kind, return_sequences=True))
+    x, y = task
+    trace = inspect_model(model, x[0], y[0])
+    rnn = model.get_layer(trace.layer)
+    keras_states = np.asarray(keras.Model(model.inputs[0], rnn.output)(x[:1]))[0]
+    np.testing.assert_allclose(trace.hidden, keras_states, atol=1e-5)
+    assert trace.max_error < 1e-5
+    assert trace.kind == kind
+    assert trace.hidden.shape == (STEPS, 5)
+    assert trace.grad_norms.shape == (STEPS,)
+
+
+def test_lstm_gates_are_consistent_with_the_state(task: tuple[np.ndarray, np.ndarray]) -> None:
+    x, y = task
+    trace = inspect_graph(_graph("LSTM"), x[1], y[1])
+    assert set(trace.gates) == {"input", "forget", "candidate", "output"}
+    assert trace.cell is not None
+    for name in ("input", "forget", "output"):
+        assert trace.gates[name].shape == (STEPS, 5)
+        assert ((trace.gates[name] > 0) & (trace.gates[name] < 1)).all()  # sigmoid gates
+    np.testing.assert_allclose(trace.hidden, trace.gates["output"] * np.tanh(trace.cell), atol=1e-6)
+    previous = np.vstack([np.zeros((1, 5)), trace.cell[:-1]])
+    expected = trace.gates["forget"] * previous + trace.gates["input"] * trace.gates["candidate"]
+    np.testing.assert_allclose(trace.cell, expected, atol=1e-6)
+    assert trace.max_error < 1e-5
+
+
+def test_gru_without_reset_after_matches_keras(task: tuple[np.ndarray, np.ndarray]) -> None:
+    import keras
+
+    keras.utils.set_random_seed(2)
+    inputs = keras.Input((STEPS, 2))
+    outputs = keras.layers.Dense(1)(keras.layers.GRU(4, reset_after=False, name="gru")(inputs))
+    x, y = task
+    trace = inspect_model(keras.Model(inputs, outputs), x[2], y[2])
+    assert set(trace.gates) == {"update", "reset", "candidate"}
+    assert trace.max_error < 1e-5
+
+
+def test_last_step_gradient_equals_a_direct_keras_gradient(task: tuple[np.ndarray, np.ndarray]) -> None:
+    import keras
+    import tensorflow as tf
+
+    from core.translate.to_keras import build_model
+
+    keras.utils.set_random_seed(3)
+    model = build_model(_graph("LSTM"))
+    x, y = task
+    trace = inspect_model(model, x[3], y[3], loss="mse")
+    rnn = model.get_layer(trace.layer)
+    head = model.layers[-1]
+    state = tf.constant(np.asarray(keras.Model(model.inputs[0], rnn.output)(x[3:4])))
+    with tf.GradientTape() as tape:
+        tape.watch(state)
+        loss = tf.reduce_mean(tf.square(head(state) - y[3:4]))
+    assert trace.grad_norms[-1] == pytest.approx(float(tf.norm(tape.gradient(loss, state))), rel=1e-4)
+    assert trace.loss == pytest.approx(float(loss), rel=1e-5)
+
+
+def test_a_network_without_a_recurrent_layer_is_refused(task: tuple[np.ndarray, np.ndarray]) -> None:
+    graph = chain([("Input", {"shape": [STEPS, 2]}), ("Flatten", {}), ("Dense", {"units": 1})])
+    with pytest.raises(GraphError, match="SimpleRNN, LSTM or GRU"):
+        inspect_graph(graph, task[0][0])
+
+
+def test_without_a_target_the_gradient_is_of_the_output(task: tuple[np.ndarray, np.ndarray]) -> None:
+    trace = inspect_graph(_graph("SimpleRNN"), task[0][0])
+    assert np.isfinite(trace.grad_norms).all()
+    assert trace.grad_norms[-1] > 0
+
+
+def _falloff_after_training(kind: str, x: np.ndarray, y: np.ndarray, steps: int) -> tuple[float, float]:
+    import keras
+
+    from core.translate.to_keras import build_model
+
+    keras.utils.set_random_seed(0)
+    length = x.shape[1]
+    model = build_model(chain([("Input", {"shape": [length, 2]}), (kind, {"units": 12}), ("Dense", {"units": 1})]))
+    before = np.mean([np.log10(inspect_model(model, x[-i], y[-i]).falloff) for i in range(1, 5)])
+    model.compile(keras.optimizers.Adam(0.02), "mse")
+    model.fit(x[:-4], y[:-4], batch_size=32, epochs=1, steps_per_epoch=steps, verbose=0)
+    after = np.mean([np.log10(inspect_model(model, x[-i], y[-i]).falloff) for i in range(1, 5)])
+    return float(before), float(after)
+
+
+@pytest.mark.slow
+def test_simple_rnn_gradients_vanish_through_time_far_faster_than_lstm_on_the_adding_problem() -> None:
+    """Adding problem over 64 steps, same budget (600 Adam steps) for both.
+
+    Measured (log10 of ||dL/dh_0|| / ||dL/dh_63||): SimpleRNN -3.1 untrained, about -10 trained (it never
+    learns the task); LSTM -7.1 untrained (forget gates start near 0.73 and multiply), about -1.2 once it has
+    learned the task (its forget gates open). So the gap is learned: at initialisation the order is reversed.
+    """
+    raw = adding({"samples": 4096, "steps": 64, "seed": 0})
+    simple_before, simple_after = _falloff_after_training("SimpleRNN", raw.x, raw.y, 600)
+    lstm_before, lstm_after = _falloff_after_training("LSTM", raw.x, raw.y, 600)
+    assert lstm_after - simple_after > 4  # at least 10,000 times less decay through the LSTM
+    assert lstm_after > -3
+    assert simple_after < -6
+    assert lstm_before < simple_before  # untrained: the LSTM's gradient falls off faster
