@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from core.catalog.common import ACTIVATIONS, IDENTITY_RF, one_input
-from core.catalog.specs import Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
+from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
 from core.graph.errors import ShapeError
 
 
-def _same_shape(title: str, flops_per_element: int = 1):  # type: ignore[no-untyped-def]
+def _same_shape(title: str, flops_per_element: int = 1) -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         shape = one_input(shapes, title)
         return Inferred([shape], flops=flops_per_element * prod(shape), rf=IDENTITY_RF)

@@ -24,7 +24,8 @@ PADDINGS_2D = ("valid", "same", "reflect", "symmetric")
 
 def _check_stride_dilation(p: Params, title: str) -> None:
     if max(p["strides"]) > 1 and max(p["dilation_rate"]) > 1:
-        raise ShapeError(f"{title}: strides above 1 cannot be combined with a dilation rate above 1 in Keras")
+        raise ShapeError(f"{title}: use strides above 1 or a dilation rate above 1, not both (Keras's Conv2D "
+                         "refuses the combination); set one of them back to 1")
 
 
 def _conv2d_infer(p: Params, shapes: list[Shape]) -> Inferred:
@@ -243,7 +244,8 @@ DEPTHWISE_CONV2D = LayerSpec(
     input_ranks=(3,),
     doc="A convolution that filters each channel on its own and never mixes channels: C channels in give "
     "C x depth_multiplier channels out, with k·k weights per filter instead of k·k·C. Cheap spatial "
-    "filtering, the first half of a separable convolution (as in MobileNet).",
+    "filtering, the first half of a separable convolution (as in MobileNet). Like Conv2D (stricter than "
+    "Keras here), strides and dilation above 1 cannot be combined.",
 )
 
 
@@ -286,7 +288,8 @@ SEPARABLE_CONV2D = LayerSpec(
     input_ranks=(3,),
     doc="A convolution split in two: first a depthwise step filters each channel on its own, then a 1x1 "
     "pointwise step mixes the channels. It sees the same window as Conv2D with far fewer weights and "
-    "FLOPs (about k·k times fewer for many filters).",
+    "FLOPs (about k·k times fewer for many filters). Like Conv2D (stricter than Keras here), strides and "
+    "dilation above 1 cannot be combined.",
 )
 
 SPECS = (CONV2D, CONV1D, CONV2D_TRANSPOSE, DEPTHWISE_CONV2D, SEPARABLE_CONV2D)

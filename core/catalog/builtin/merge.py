@@ -7,10 +7,8 @@ Stricter than Keras: a merge needs at least two inputs, and Concatenate refuses 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from core.catalog.common import fmt
-from core.catalog.specs import Inferred, KerasObj, LayerSpec, Params, ParamSpec, PortSpec, Shape, prod
+from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, PortSpec, Shape, prod
 from core.graph.errors import ShapeError
 
 MERGE_PORT = (PortSpec("in", multiple=True, doc="two or more inputs, in the order they were connected"),)
@@ -43,7 +41,7 @@ def broadcast(a: Shape, b: Shape, title: str) -> Shape:
     return tuple(out)
 
 
-def _elementwise(title: str, exactly: int | None = None) -> Callable[[Params, list[Shape]], Inferred]:
+def _elementwise(title: str, exactly: int | None = None) -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         _count(shapes, title, exactly)
         out = shapes[0]
@@ -65,7 +63,8 @@ _DOCS = {
     "branches (a small ensemble).",
     "Maximum": "Keeps the element-wise largest value among its inputs.",
 }
-_RULE = " Shapes must match, or broadcast: compared from the right, each size must be equal or 1."
+_RULE = (" Shapes must match, or broadcast: compared from the right, each size must be equal or 1. Needs at "
+         "least two inputs (Keras would also accept one).")
 
 
 def _elementwise_spec(name: str) -> LayerSpec:
@@ -122,7 +121,8 @@ CONCATENATE = LayerSpec(
     keras=lambda p: [KerasObj("layers.Concatenate", {"axis": p["axis"]})],
     inputs=MERGE_PORT,
     doc="Joins its inputs side by side along one axis, e.g. 32 and 64 channels become 96. All other sizes "
-    "must be equal. Used to combine branches (Inception, U-Net skip connections) or several kinds of input.",
+    "must be equal. Used to combine branches (Inception, U-Net skip connections) or several kinds of input. "
+    "Stricter than Keras: at least two inputs, and never along the batch axis 0.",
 )
 
 SPECS = (*(_elementwise_spec(n) for n in _DOCS), CONCATENATE)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from core.catalog.common import conv_length, need_rank, one_input, rf_for
-from core.catalog.specs import Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
+from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
 
 _HINTS = {1: "sequences are (steps, features)", 2: "images are (height, width, channels)"}
 
 
-def _window_infer(title: str, dims: int):  # type: ignore[no-untyped-def]
+def _window_infer(title: str, dims: int) -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         shape = one_input(shapes, title)
         need_rank(shape, (dims + 1,), title, _HINTS[dims])
@@ -51,7 +51,7 @@ def _window_spec(kind: str, dims: int) -> LayerSpec:
     )
 
 
-def _global_infer(title: str, dims: int):  # type: ignore[no-untyped-def]
+def _global_infer(title: str, dims: int) -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         shape = one_input(shapes, title)
         need_rank(shape, (dims + 1,), title, _HINTS[dims])
@@ -83,7 +83,7 @@ def _upsampling_infer(p: Params, shapes: list[Shape]) -> Inferred:
     shape = one_input(shapes, "UpSampling2D")
     need_rank(shape, (3,), "UpSampling2D", _HINTS[2])
     size = p["size"]
-    out = tuple(None if shape[a] is None else shape[a] * size[a] for a in range(2))  # type: ignore[operator]
+    out = tuple(None if n is None else n * k for n, k in zip(shape[:2], size))
     return Inferred([(*out, shape[2])], flops=prod((*out, shape[2])))
 
 

@@ -14,7 +14,7 @@ from core.catalog.common import (
     regularizer_kwargs,
     regularizer_params,
 )
-from core.catalog.specs import Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape
+from core.catalog.specs import InferFn, Inferred, KerasFn, KerasObj, LayerSpec, Params, ParamSpec, Shape
 
 GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
 """How many weight blocks each cell has (LSTM: input, forget, cell, output; GRU: update, reset, candidate)."""
@@ -37,7 +37,7 @@ def _sequence(shapes: list[Shape], title: str) -> tuple[Shape, int]:
     return shape, known_last(shape, title)
 
 
-def _rnn_infer(cell: str):  # type: ignore[no-untyped-def]
+def _rnn_infer(cell: str) -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         shape, features = _sequence(shapes, cell)
         units = p["units"]
@@ -72,9 +72,10 @@ def _rnn_params(cell: str) -> tuple[ParamSpec, ...]:
     )
 
 
-def _rnn_keras(cell: str):  # type: ignore[no-untyped-def]
+def _rnn_keras(cell: str) -> KerasFn:
+    names = [p.name for p in _rnn_params(cell) if p.kind != "regularizer"]
+
     def keras(p: Params) -> list[KerasObj]:
-        names = [n for n in (pn.name for pn in _rnn_params(cell)) if not n.endswith("_regularizer")]
         return [KerasObj(f"layers.{cell}", pick(p, *names) | regularizer_kwargs(p))]
 
     return keras

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from core.catalog.common import IDENTITY_RF, need_rank, one_input
-from core.catalog.specs import Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
+from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
 
 
-def _identity(title: str, ranks: tuple[int, ...] = (), hint: str = ""):  # type: ignore[no-untyped-def]
+def _identity(title: str, ranks: tuple[int, ...] = (), hint: str = "") -> InferFn:
     def infer(p: Params, shapes: list[Shape]) -> Inferred:
         shape = one_input(shapes, title)
         if ranks:
