@@ -111,7 +111,7 @@ print(json.dumps(results))
 def _normalize(obj: Any, nested: bool = False) -> Any:
     """Drop what legitimately differs between processes: auto-names of nested layers and module paths."""
     if isinstance(obj, dict):
-        out = {k: _normalize(v, nested or k == "layer") for k, v in obj.items() if k != "module"}
+        out = {k: _normalize(v, nested or k.endswith("layer")) for k, v in obj.items() if k != "module"}
         if nested and "name" in out and "class_name" not in out:
             del out["name"]
         return out
