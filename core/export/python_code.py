@@ -29,7 +29,7 @@ def load_weights(model, path):
         model.get_layer(name).set_weights([values[i] for i in sorted(values)])
 
 
-WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), {weights!r})
+WEIGHTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), __WEIGHTS__)
 if os.path.exists(WEIGHTS):
     load_weights(model, WEIGHTS)
 
@@ -46,7 +46,7 @@ def write_python(model: Any, graph_data: Mapping[str, Any], path: Path, name: st
     source = generate(graph_of(graph_data), name=name, main=False)
     weights_path = path.with_name(path.stem + ".weights.npz")
     source = source.replace("import keras\n", "import os\n\nimport keras\n", 1)
-    source = source.rstrip("\n") + "\n" + LOADER.format(weights=weights_path.name)
+    source = source.rstrip("\n") + "\n" + LOADER.replace("__WEIGHTS__", repr(weights_path.name))
     _write(weights_path, pack_weights(model_weights(model)))
     _write(path, source.encode("utf-8"))
     return [path, weights_path]

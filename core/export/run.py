@@ -52,7 +52,16 @@ def _tflite(model: Any, tmp: Path) -> None:
     model.export(str(tmp), format="litert", verbose=False)
 
 
+def _call_once(model: Any) -> None:
+    """The ONNX exporter wants a model that has been called: run it on one sample of zeros."""
+    import numpy as np
+
+    batch = [np.zeros([1, *(d or 1 for d in t.shape[1:])], dtype=str(t.dtype)) for t in model.inputs]
+    model(batch if len(batch) > 1 else batch[0], training=False)
+
+
 def _onnx(model: Any, tmp: Path) -> None:
+    _call_once(model)
     model.export(str(tmp), format="onnx", verbose=False)
 
 

@@ -226,12 +226,27 @@ class _Importer:
             self.notes.append(f"layer {layer.name} is used several times; each use becomes its own node with a "
                               "copy of the weights (they are no longer shared)")
         node = self._node_for(layer, knode, form, kwargs)
+        parents = self._distinct(parents)
         self._place(node, parents)
         for parent in parents:
             self.graph.add_edge(Edge(parent, node.id))
         if layer.weights:
             self.weights[node.name] = list(layer.get_weights())
         self._map(outputs[0], node.id)
+
+    def _distinct(self, parents: list[str]) -> list[str]:
+        """The graph links a source to a node once; a repeated input (``mha(x, x)``) goes through an Identity."""
+        out: list[str] = []
+        for parent in parents:
+            if parent in out:
+                source = self.graph.node(parent)
+                params = {"class_name": "Identity", "output_shapes": None}
+                twin = self.graph.make_node(KERAS_LAYER, params, name=self._name(f"{source.name}_again"))
+                self._place(twin, [parent])
+                self.graph.add_edge(Edge(parent, twin.id))
+                parent = twin.id
+            out.append(parent)
+        return out
 
     def _node_for(self, layer: Any, knode: Any, form: str, kwargs: dict[str, Any]) -> Node:
         name = self._name(layer.name)
