@@ -255,6 +255,13 @@ def test_receptive_field_of_a_conv_stack_matches_hand_calculation() -> None:
     ]
 
 
+def test_three_stride_one_convs_see_seven_pixels() -> None:
+    graph, nodes = _chain(("Conv2D", {}), ("Conv2D", {}), ("Conv2D", {}))
+    last = infer_graph(graph).nodes[nodes[-1].id].rf
+    assert last is not None
+    assert (last.size, last.jump) == (7, 1)  # 1 + 2 + 2 + 2
+
+
 def test_receptive_field_through_dilation_pooling_padding_and_activations() -> None:
     # dilated 3x3 (d=2) is an effective 5x5: r 5; ReLU keeps it; 2x2 pool: r 6, j 2;
     # zero padding of 1 moves the start one jump back; 3x3: r 6 + 2*2 = 10.
