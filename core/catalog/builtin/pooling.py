@@ -5,7 +5,10 @@ from __future__ import annotations
 from core.catalog.common import conv_length, need_rank, one_input, rf_for
 from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
 
-_HINTS = {1: "sequences are (steps, features)", 2: "images are (height, width, channels)"}
+_HINTS = {
+    1: "sequences are (steps, features); for images use the 2D version",
+    2: "images are (height, width, channels); for sequences use the 1D version",
+}
 
 
 def _window_infer(title: str, dims: int) -> InferFn:
