@@ -84,7 +84,7 @@ def _global_spec(kind: str, dims: int) -> LayerSpec:
 
 def _upsampling_infer(p: Params, shapes: list[Shape]) -> Inferred:
     shape = one_input(shapes, "UpSampling2D")
-    need_rank(shape, (3,), "UpSampling2D", _HINTS[2])
+    need_rank(shape, (3,), "UpSampling2D", "images are (height, width, channels)")
     size = p["size"]
     out = tuple(None if n is None else n * k for n, k in zip(shape[:2], size))
     return Inferred([(*out, shape[2])], flops=prod((*out, shape[2])))
