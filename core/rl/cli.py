@@ -60,6 +60,8 @@ def rl_config(project: Project, args: argparse.Namespace) -> RLConfig:
     env = dict(data.get("env", {}))
     if getattr(args, "env", None):
         env = {"id": args.env}
+    elif not env and agent["kind"] == "qlearning":
+        env = {"id": "FrozenLake-v1"}
     data["env"] = env
     if getattr(args, "seed", None) is not None:
         data["seed"] = args.seed

@@ -81,15 +81,21 @@ def numpy_forward(graph: Graph, model: Any) -> NumpyForward | None:
         return None
     if len(info.nodes[info.inputs[0]].shape or ()) != 1:
         return None
+    nodes = [graph.node(nid) for nid in info.order[1:]]
+    if not all(_mirrorable(node.type, node.params) for node in nodes):
+        return None
     steps: list[tuple[str, Any, str]] = []
-    for nid in info.order[1:]:
-        node = graph.node(nid)
-        if node.type == "Dense" and node.params["activation"] in ACTIVATIONS:
+    for node in nodes:
+        if node.type == "Dense":
             steps.append(("Dense", model.get_layer(node.name), node.params["activation"]))
-        elif node.type == "Activation" and node.params["activation"] in ACTIVATIONS:
+        elif node.type == "Activation":
             steps.append(("Activation", None, node.params["activation"]))
-        elif node.type == "Dropout":
-            steps.append(("Dropout", None, "linear"))
         else:
-            return None
+            steps.append(("Dropout", None, "linear"))
     return NumpyForward(steps, model)
+
+
+def _mirrorable(type_id: str, params: Any) -> bool:
+    if type_id in ("Dense", "Activation"):
+        return params["activation"] in ACTIVATIONS
+    return type_id == "Dropout"
