@@ -108,6 +108,23 @@ def conv_length(n: int | None, kernel: int, stride: int, dilation: int, padding:
     return (n - eff) // stride + 1
 
 
+def pad_before(n: int | None, kernel: int, stride: int, dilation: int, padding: str) -> int:
+    """Zeros Keras adds before the first window along one axis (places the receptive field's start).
+
+    'same' pads ``max((out - 1)·stride + k_eff - n, 0)`` in total, the smaller half first, so with a stride the
+    amount depends on the input length; 'causal' pads everything on the left.
+    """
+    eff = dilation * (kernel - 1) + 1
+    if padding == "causal":
+        return eff - 1
+    if padding != "same":
+        return 0
+    if n is None:
+        return (eff - 1) // 2
+    out = (n + stride - 1) // stride
+    return max((out - 1) * stride + eff - n, 0) // 2
+
+
 def mirror_pads(kernel: int, dilation: int) -> tuple[int, int]:
     """Padding before/after that makes a 'valid' convolution keep the 'same' output size."""
     total = dilation * (kernel - 1)

@@ -298,3 +298,54 @@ def test_layer_builds_and_round_trips_through_keras_file(spec_id: str, params: d
 
 def _as_json(config: dict[str, Any]) -> Any:
     return json.loads(json.dumps(config))
+
+
+LINEAR = {"activation": "linear"}
+RF_CHAINS: dict[str, tuple[Shape, list[tuple[str, dict[str, Any]]]]] = {
+    "conv-s2-conv": ((20, 20, 1), [("Conv2D", LINEAR), ("Conv2D", LINEAR | {"strides": 2}), ("Conv2D", LINEAR)]),
+    "dilated-pool-pad-same": ((20, 20, 1), [
+        ("Conv2D", LINEAR | {"dilation_rate": 2}), ("AveragePooling2D", {}),
+        ("ZeroPadding2D", {"top": 2, "bottom": 0, "left": 1, "right": 1}), ("Conv2D", LINEAR | {"padding": "same"}),
+    ]),
+    "separable-depthwise-mirror": ((20, 20, 2), [
+        ("SeparableConv2D", LINEAR | {"strides": 2, "padding": "same"}),
+        ("DepthwiseConv2D", LINEAR | {"padding": "same", "kernel_size": 5}),
+        ("BatchNormalization", {}), ("Conv2D", LINEAR | {"padding": "reflect"}),
+    ]),
+    "sequence-causal": ((20, 1), [
+        ("Conv1D", LINEAR | {"dilation_rate": 2, "padding": "causal"}),
+        ("AveragePooling1D", {"strides": 1, "padding": "same"}), ("Conv1D", LINEAR | {"strides": 2, "padding": "same"}),
+    ]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(RF_CHAINS))
+def test_receptive_field_matches_the_input_gradient(name: str) -> None:
+    """The input pixels that move one output value are exactly the receptive field we report."""
+    import tensorflow as tf
+
+    from core.translate.to_keras import build_model
+
+    shape, layers = RF_CHAINS[name]
+    graph = Graph()
+    prev = graph.add_node(graph.make_node("Input", {"shape": shape}))
+    for type_id, params in layers:
+        node = graph.add_node(graph.make_node(type_id, params))
+        graph.add_edge(Edge(prev.id, node.id))
+        prev = node
+    info = infer_graph(graph)
+    field = info.nodes[prev.id].rf
+    out = info.nodes[prev.id].shape
+    assert field is not None
+    assert out is not None
+    assert out[0] is not None
+    t = out[0] // 2  # an output position whose field lies inside the input
+    x = tf.Variable(np.random.default_rng(1).random((1, *shape)).astype("float32"))
+    model = build_model(graph)
+    with tf.GradientTape() as tape:
+        y = model(x, training=False)
+        value = y[0, t, ..., 0] if len(shape) == 2 else y[0, t, out[1] // 2, 0]
+    grad = tape.gradient(value, x).numpy()[0]
+    rows = np.nonzero(np.abs(grad).reshape(shape[0], -1).sum(axis=1))[0]
+    assert rows.max() - rows.min() + 1 == field.size
+    assert (rows.min() + rows.max() + 1) / 2 == field.start + t * field.jump

@@ -11,6 +11,7 @@ from core.catalog.common import (
     mirror_pads,
     need_rank,
     one_input,
+    pad_before,
     pick,
     regularizer_kwargs,
     regularizer_params,
@@ -43,8 +44,7 @@ def _conv2d_infer(p: Params, shapes: list[Shape]) -> Inferred:
         conv_padding = "same"  # the mirror pads make a 'valid' conv give the 'same' size
     else:
         conv_padding = mode
-        if mode == "same":
-            pads = [(d[a] * (k[a] - 1)) // 2 for a in range(2)]
+        pads = [pad_before(shape[a], k[a], s[a], d[a], mode) for a in range(2)]
     out = tuple(conv_length(shape[a], k[a], s[a], d[a], conv_padding, "Conv2D") for a in range(2))
     filters = p["filters"]
     weights = k[0] * k[1] * channels * filters + (filters if p["use_bias"] else 0)
@@ -114,7 +114,7 @@ def _conv1d_infer(p: Params, shapes: list[Shape]) -> Inferred:
     steps = conv_length(shape[0], k[0], s[0], d[0], p["padding"], "Conv1D")
     filters = p["filters"]
     weights = k[0] * channels * filters + (filters if p["use_bias"] else 0)
-    pad = 0 if p["padding"] == "valid" else (d[0] * (k[0] - 1)) // 2
+    pad = pad_before(shape[0], k[0], s[0], d[0], p["padding"])
     return Inferred([(steps, filters)], trainable=weights, flops=2 * (steps or 1) * filters * k[0] * channels,
                     rf=rf_for(k, s, d, [pad]))
 
@@ -157,7 +157,7 @@ def _window_2d(p: Params, shape: Shape, title: str) -> tuple[tuple[int | None, .
     """Output height/width and the 'same' padding offsets of a valid/same 2-D window."""
     k, s, d, mode = p["kernel_size"], p["strides"], p["dilation_rate"], p["padding"]
     out = tuple(conv_length(shape[a], k[a], s[a], d[a], mode, title) for a in range(2))
-    pads = [(d[a] * (k[a] - 1)) // 2 if mode == "same" else 0 for a in range(2)]
+    pads = [pad_before(shape[a], k[a], s[a], d[a], mode) for a in range(2)]
     return out, pads
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.catalog.common import conv_length, need_rank, one_input, rf_for
+from core.catalog.common import conv_length, need_rank, one_input, pad_before, rf_for
 from core.catalog.specs import InferFn, Inferred, KerasObj, LayerSpec, Params, ParamSpec, Shape, prod
 
 _HINTS = {
@@ -18,7 +18,7 @@ def _window_infer(title: str, dims: int) -> InferFn:
         k, mode = p["pool_size"], p["padding"]
         s = p["strides"] or k
         out = tuple(conv_length(shape[a], k[a], s[a], 1, mode, title) for a in range(dims))
-        pads = [(k[a] - 1) // 2 if mode == "same" else 0 for a in range(dims)]
+        pads = [pad_before(shape[a], k[a], s[a], 1, mode) for a in range(dims)]
         flops = prod(out) * (shape[-1] or 1) * prod(k)
         return Inferred([(*out, shape[-1])], flops=flops, rf=rf_for(k, s, (1,) * dims, pads))
 
