@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from core.catalog import registry
+from core.catalog.common import IDENTITY_RF, pad_before
 from core.catalog.registry import CATEGORIES, all_specs, by_category, get_spec
 from core.catalog.specs import Inferred, LayerSpec, ParamSpec
 from core.graph.errors import ShapeError, UnknownLayerTypeError
@@ -279,6 +280,34 @@ def test_receptive_field_through_dilation_pooling_padding_and_activations() -> N
     assert pool is not None
     assert padded is not None
     assert padded.start == pool.start - 2
+
+
+def test_same_padding_offset_depends_on_stride_and_length() -> None:
+    assert pad_before(20, 3, 2, 1, "same") == 0  # out 10: (10 - 1)·2 + 3 - 20 = 1 in total, 0 before
+    assert pad_before(21, 3, 2, 1, "same") == 1
+    assert pad_before(20, 3, 1, 2, "same") == 2
+    assert pad_before(None, 5, 2, 1, "same") == 2
+    assert pad_before(9, 3, 1, 2, "causal") == 4
+    assert pad_before(9, 3, 1, 1, "valid") == 0
+
+
+ON_IMAGES = [
+    s for s in SPECS
+    if s.category in ("Activation", "Regularization", "Normalization", "Convolution", "Pooling")
+    and (not s.input_ranks or 3 in s.input_ranks)
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("spec", ON_IMAGES, ids=_ids(ON_IMAGES))
+def test_elementwise_layers_keep_the_field_and_windows_grow_it(spec: LayerSpec) -> None:
+    step = _infer(spec.id, [(16, 16, 4)]).rf
+    if spec.category in ("Activation", "Regularization", "Normalization"):
+        assert step == IDENTITY_RF
+    elif spec.id.startswith("Global") or spec.id in ("UpSampling2D", "Conv2DTranspose"):
+        assert step is None  # one value per channel, or an upsampling: no single window to follow
+    else:
+        assert step is not None
+        assert step.kernel >= 1
 
 
 # ---- imports ---------------------------------------------------------------------------------------
