@@ -20,25 +20,33 @@ def setup_device(device: str, mixed_precision: bool = False, virtual_cpus: int =
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    if device == "cpu":
-        tf.config.set_visible_devices([], "GPU")
-        gpus = []
-    elif device.startswith("gpu"):
-        index = int(device.split(":")[1]) if ":" in device else 0
-        if index >= len(gpus):
-            raise RuntimeError(f"device {device} was asked for, but this machine has {len(gpus)} GPU(s)")
-        tf.config.set_visible_devices([gpus[index]], "GPU")
-        gpus = [gpus[index]]
-    for gpu in gpus:
-        tf.config.experimental.set_memory_growth(gpu, True)
-    if virtual_cpus > 1:
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * virtual_cpus)
+    try:
+        gpus = _choose(tf, device, gpus)
+        if virtual_cpus > 1:
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * virtual_cpus)
+    except RuntimeError:
+        pass  # the runtime is already initialised (a second run in one process): keep its devices
     policy = "float32"
     if mixed_precision:
         policy = "mixed_float16" if gpus else "mixed_bfloat16"
     keras.mixed_precision.set_global_policy(policy)
     return policy
+
+
+def _choose(tf: Any, device: str, gpus: list[Any]) -> list[Any]:
+    if device == "cpu":
+        tf.config.set_visible_devices([], "GPU")
+        return []
+    if device.startswith("gpu"):
+        index = int(device.split(":")[1]) if ":" in device else 0
+        if index >= len(gpus):
+            raise ValueError(f"device {device} was asked for, but this machine has {len(gpus)} GPU(s)")
+        tf.config.set_visible_devices([gpus[index]], "GPU")
+        gpus = [gpus[index]]
+    for gpu in gpus:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    return gpus
 
 
 def learning_rate(opt: Optimizer) -> Any:

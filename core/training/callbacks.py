@@ -55,6 +55,7 @@ class Diverged:
 
     step: int
     node: str | None
+    why: str = ""
 
 
 @dataclass
@@ -141,8 +142,8 @@ def _send_gradients(ctx: RunContext, logs: dict[str, Any]) -> None:
 
 
 def _diverged(cb: Any, ctx: RunContext) -> None:
-    node = monitors.first_nonfinite(ctx.inner, ctx.sample) if ctx.sample is not None else None
-    ctx.diverged = Diverged(ctx.step, node)
+    node, why = monitors.first_nonfinite(ctx.inner, ctx.sample) if ctx.sample is not None else (None, "")
+    ctx.diverged = Diverged(ctx.step, node, why)
     raise StopRun("diverged")
 
 

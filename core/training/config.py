@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 Loss = Literal[
     "mse", "mae", "huber", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy"
@@ -43,7 +43,7 @@ class Optimizer(_Strict):
     """The optimizer and its parameters; ``gd`` is SGD on the whole training set as one batch."""
 
     name: OptimizerName = "adam"
-    learning_rate: float = Field(default=0.001, gt=0.0, le=10.0)
+    learning_rate: float = Field(default=0.001, gt=0.0, le=1e6)
     momentum: float = Field(default=0.9, ge=0.0, lt=1.0)
     beta_1: float = Field(default=0.9, ge=0.0, lt=1.0)
     beta_2: float = Field(default=0.999, ge=0.0, lt=1.0)
@@ -53,6 +53,12 @@ class Optimizer(_Strict):
     clipnorm: float | None = Field(default=None, gt=0.0)
     clipvalue: float | None = Field(default=None, gt=0.0)
     schedule: Schedule = Field(default_factory=lambda: Schedule())
+
+    @model_validator(mode="after")
+    def _one_clip(self) -> Optimizer:
+        if self.clipnorm is not None and self.clipvalue is not None:
+            raise ValueError("set either clipnorm or clipvalue, not both (Keras applies only one)")
+        return self
 
 
 class Monitors(_Strict):
@@ -118,3 +124,12 @@ class TrainingConfig(_Strict):
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
         return cls.model_validate(data)
+
+
+def describe_error(exc: ValidationError) -> str:
+    """A config validation error as one line per problem, each naming the setting (``optimizer.learning_rate``)."""
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "config"
+        lines.append(f"{where}: {err['msg']}")
+    return "; ".join(lines)

@@ -140,19 +140,32 @@ def feature_map_fn(inner: Any, max_layers: int = 8) -> tuple[list[str], Any] | N
     return [node_of(layer.name) for layer in convs], fn
 
 
-def first_nonfinite(inner: Any, sample: np.ndarray) -> str | None:
-    """The first node (input to output) whose weights or output on ``sample`` are not finite."""
+OVERFLOW = 1e15
+"""Outputs this large overflow float32 once squared or summed: treated as where a divergence starts."""
+
+
+def first_nonfinite(inner: Any, sample: np.ndarray) -> tuple[str | None, str]:
+    """The first node (input to output) that went non-finite, and why: its weights, its output on ``sample``,
+    or an output so large (> ``OVERFLOW``) that the loss overflowed after it; else the node with the largest output.
+    """
     import keras
 
     for layer in inner.layers:
         if any(not np.all(np.isfinite(w.numpy())) for w in layer.weights):
-            return node_of(layer.name)
+            return node_of(layer.name), "its weights are not finite"
     layers = [layer for layer in inner.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if not layers:
+        return None, ""
     outputs = keras.Model(inner.inputs, [layer.output for layer in layers])(sample, training=False)
-    for layer, out in zip(layers, outputs if isinstance(outputs, list | tuple) else [outputs]):
-        if not np.all(np.isfinite(np.asarray(out))):
-            return node_of(layer.name)
-    return None
+    peaks = [float(np.max(np.abs(np.asarray(o)))) if np.asarray(o).size else 0.0
+             for o in (outputs if isinstance(outputs, list | tuple) else [outputs])]
+    for layer, peak in zip(layers, peaks):
+        if not np.isfinite(peak):
+            return node_of(layer.name), "its output is not finite"
+        if peak > OVERFLOW:
+            return node_of(layer.name), f"its outputs reached {peak:.3g}"
+    worst = int(np.argmax(peaks))
+    return node_of(layers[worst].name), f"the largest outputs ({peaks[worst]:.3g})"
 
 
 def predict_classes(inner: Any, x: np.ndarray, batch: int = 1024) -> np.ndarray:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from core.data.check import fit_to_graph
 from core.data.errors import DataError
 from core.data.load import load_dataset
@@ -25,7 +27,7 @@ from core.graph.model import Graph
 from core.training.build import make_loss, make_metrics, make_optimizer, setup_device, strategy_for
 from core.training.callbacks import Control, RunContext, StopRun, make_callback, save_checkpoint
 from core.training.checkpoint import RunFolder, load_optimizer, save_weights
-from core.training.config import TrainingConfig
+from core.training.config import TrainingConfig, describe_error
 from core.training.history import History
 from core.training.messages import Failed, Finished, Log, Message, Phase, floats
 
@@ -132,7 +134,8 @@ def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
 
 def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
     if ctx.diverged is not None:
-        where = f" in {ctx.diverged.node}" if ctx.diverged.node else ""
+        d = ctx.diverged
+        where = f" in {d.node} ({d.why})" if d.node else ""
         return Failed(f"the loss became NaN or infinite at step {ctx.diverged.step}{where}; the run was stopped "
                       "(try a lower learning rate or gradient clipping)", ctx.diverged.node, kind="diverged")
     save_weights(inner, ctx.folder.final_weights)
@@ -190,6 +193,8 @@ def run_job(job: Job, send: Callable[[Message], None], control: Control) -> Mess
     """``train`` with every error turned into a ``Failed`` message (sent as the last message)."""
     try:
         result = _runner(job.kind)(job, send, control)
+    except ValidationError as exc:
+        result = Failed(f"training settings: {describe_error(exc)}", kind="config")
     except DataError as exc:
         result = Failed(exc.message, exc.where, kind="data")
     except GraphError as exc:
