@@ -42,6 +42,7 @@ def regularizer_params(*names: str) -> tuple[ParamSpec, ...]:
         "pointwise_regularizer": "L1/L2 penalty on the 1x1 (pointwise) filters that mix channels",
         "gamma_regularizer": "L1/L2 penalty on the learned scale (gamma)",
         "beta_regularizer": "L1/L2 penalty on the learned offset (beta)",
+        "embeddings_regularizer": "L1/L2 penalty on the learned token vectors",
     }
     names = names or ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
     fuzz = (dict(NO_REG), {"l1": 0.01, "l2": 0.0}, {"l1": 0.0, "l2": 0.001})

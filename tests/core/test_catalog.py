@@ -140,7 +140,7 @@ def test_unknown_parameter_is_named() -> None:
 
 def test_weight_layers_take_regularizers() -> None:
     """Every layer with trainable weights offers L1/L2 penalties on them."""
-    with_weights = ["Dense", "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+    with_weights = ["Dense", "Embedding", "Conv1D", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
                     "SimpleRNN", "LSTM", "GRU", "Bidirectional", "BatchNormalization", "LayerNormalization"]
     for type_id in with_weights:
         kinds = [p.kind for p in get_spec(type_id).params]

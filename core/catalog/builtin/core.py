@@ -101,9 +101,11 @@ EMBEDDING = LayerSpec(
         ParamSpec("output_dim", "int", 32, "length of the vector learned for each token", minimum=1,
                   maximum=100_000, fuzz=(1, 16), key=True),
         ParamSpec("mask_zero", "bool", False, "treat token id 0 as padding to be skipped by recurrent layers"),
+        *regularizer_params("embeddings_regularizer", "activity_regularizer"),
     ),
     infer=_embedding_infer,
-    keras=lambda p: [KerasObj("layers.Embedding", pick(p, "input_dim", "output_dim", "mask_zero"))],
+    keras=lambda p: [KerasObj("layers.Embedding", pick(p, "input_dim", "output_dim", "mask_zero")
+                              | regularizer_kwargs(p))],
     input_ranks=(1,),
     doc="Turns integer token ids into learned dense vectors: a lookup table with one row per token.",
 )
