@@ -128,7 +128,9 @@ def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
         out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
                                                  restore_best_weights=es.restore_best_weights))
     if config.monitors.tensorboard:
-        out.append(keras.callbacks.TensorBoard(log_dir=str(ctx.folder.path / "tensorboard")))
+        from core.training.tensorboard import make_writer_callback
+
+        out.append(make_writer_callback(ctx.folder.path / "tensorboard"))
     return out
 
 
