@@ -14,12 +14,12 @@ from core.translate.to_keras import build_model
 
 def network_from_config(config: RLConfig, env: EnvInfo, role: str) -> tuple[Graph, Any, Any]:
     """The checked graph and two models built from it (online and target/spare), seeded."""
-    import keras
-
     if config.graph is None:
         raise EnvError(f"the {role} has no graph: draw one on the canvas or start from a template")
     graph = Graph.from_dict(config.graph)
-    check_network(graph, env, role)
+    check_network(graph, env, role)  # before importing Keras: a mismatch is reported at once
+    import keras
+
     keras.utils.set_random_seed(config.seed)
     online = build_model(graph, name="online")
     other = build_model(graph, name="target")
