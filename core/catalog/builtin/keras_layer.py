@@ -67,7 +67,9 @@ def _keras(p: Params) -> list[KerasObj]:
     return [KerasObj("layerbench.KerasLayer", {"config": p["config"]})]
 
 
-IDENTITY_CONFIG: dict[str, Any] = {"module": "keras.layers", "class_name": "Identity", "config": {}, "registered_name": None}
+IDENTITY_CONFIG: dict[str, Any] = {
+    "module": "keras.layers", "class_name": "Identity", "config": {}, "registered_name": None,
+}
 
 KERAS_LAYER_SPEC = LayerSpec(
     id=KERAS_LAYER,
