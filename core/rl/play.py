@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 from core.rl.agents.base import Agent, render_frame
 from core.rl.agents.loop import evaluate_returns, make_training_env
 from core.rl.agents.qlearning import QLearningAgent
+from core.rl.config import RLConfig
 
 MAX_PLAY_FRAMES = 2_000
 
@@ -72,6 +73,21 @@ def _keep(env: object, frames: list[NDArray[np.uint8]], limit: int) -> None:
 def evaluate(agent: Agent, episodes: int = 100, seed: int = 0) -> Evaluation:
     """Greedy returns over ``episodes`` episodes, seeded ``seed``, ``seed + 1``, ..."""
     return Evaluation(evaluate_returns(agent, episodes, seed))
+
+
+def restore_agent(config: RLConfig, weights_path: str | Path) -> Agent:
+    """An agent rebuilt from its config with what a finished run learned (for greedy play and evaluation)."""
+    from core.project.weights import apply_weights, unpack_arrays, unpack_weights
+    from core.rl.runner import make_agent
+
+    agent = make_agent(config)
+    data = Path(weights_path).read_bytes()
+    if agent.model is None:
+        agent.set_state(unpack_arrays(data, str(weights_path))["q"])
+    else:
+        apply_weights(agent.model, unpack_weights(data, str(weights_path)))
+        agent.set_state(agent.get_state())  # target network and NumPy mirror follow
+    return agent
 
 
 def save_learned(agent: Agent, path: Path) -> Path:

@@ -30,8 +30,9 @@ from core.rl.messages import EpisodeEnded, Evaluated, Frame, GradientNorms, QTab
 from core.rl.play import evaluate, save_learned
 from core.training.checkpoint import RunFolder
 from core.training.engine import TrainingEngine, TrainingRun
+from core.training.health import diagnose
 from core.training.history import History
-from core.training.messages import Failed, Finished, Log, Message, Phase
+from core.training.messages import Failed, Finished, Gradients, Log, Message, Phase
 from core.training.worker import Job
 
 PAUSE_POLL = 0.05
@@ -163,6 +164,10 @@ class RLRun(TrainingRun):
             super()._dispatch(msg)
             return
         record(self.history, msg)
+        if isinstance(msg, GradientNorms):  # the engine's gradient plot and node colouring work unchanged
+            layers, norms = list(msg.norms), list(msg.norms.values())
+            health = diagnose(layers, norms)
+            self.gradients.emit(Gradients(msg.update, layers, norms, msg.global_norm, health.status, health.detail))
         if isinstance(msg, Frame):
             self.last_frame = msg
         elif isinstance(msg, QTableSnapshot):

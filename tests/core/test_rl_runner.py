@@ -17,6 +17,7 @@ from core.rl.config import DQNConfig, EnvConfig, QLearningConfig, RLConfig
 from core.rl.envs import describe
 from core.rl.messages import EpisodeEnded, Evaluated, QTableSnapshot, RLFinished
 from core.rl.networks import fit_to_env
+from core.rl.play import play, restore_agent
 from core.rl.runner import run_rl
 from core.training.messages import Finished, Phase
 
@@ -49,6 +50,8 @@ def test_run_rl_streams_and_saves_q_learning(tmp_path: Path) -> None:
     history = unpack_arrays(Path(result.history_path).read_bytes(), "history")
     assert len(history["epoch/return"]) == 200
     assert history["epoch/x"][-1] == 200
+    episode = play(restore_agent(q_config(), result.weights_path))
+    assert (episode.ret, episode.length) == (1.0, 6)
 
 
 def test_run_rl_honours_a_stop_set_from_another_thread(tmp_path: Path) -> None:
@@ -69,7 +72,6 @@ def test_dqn_weights_export_as_a_saved_model(tmp_path: Path) -> None:
     import tensorflow as tf
 
     from core.export.run import export_graph
-    from core.rl.runner import make_agent
 
     graph = fit_to_env(template_data("dqn_qnetwork"), describe("CartPole-v1"))
     config = RLConfig(agent=DQNConfig(total_steps=300, learning_starts=100), graph=graph)
@@ -77,11 +79,7 @@ def test_dqn_weights_export_as_a_saved_model(tmp_path: Path) -> None:
     export_graph(graph, result.weights_path, tmp_path / "q_net", "savedmodel")
     served = tf.saved_model.load(str(tmp_path / "q_net"))
     x = np.array([[0.01, -0.02, 0.03, 0.04]], dtype=np.float32)
-    agent = make_agent(config)  # fresh weights, then the trained ones from the run
-    from core.export.model import read_weights
-    from core.project.weights import apply_weights
-
-    apply_weights(agent.model, read_weights(result.weights_path))
+    agent = restore_agent(config, result.weights_path)
     assert np.asarray(served.serve(x)) == pytest.approx(np.asarray(agent.model(x)), abs=1e-6)
 
 
@@ -130,6 +128,7 @@ def test_engine_runs_rl_in_a_worker_process(tmp_path: Path) -> None:
         assert isinstance(result, Finished)
         assert len(episodes) == 200
         assert run.last_q_table is not None
+        assert run.current_phase == "finished"
         assert len(run.history.epoch["return"]) == 200
 
         long_run = start_rl(engine, q_config(10_000_000), tmp_path / "long")
@@ -142,3 +141,25 @@ def test_engine_runs_rl_in_a_worker_process(tmp_path: Path) -> None:
         assert stopped.stopped
     finally:
         engine.close()
+
+
+def test_rl_run_turns_messages_into_signals_and_buffers() -> None:
+    from core.rl.messages import GradientNorms
+    from core.rl.runner import RLRun
+    from core.training.messages import Gradients
+    from core.training.worker import Job
+
+    run = RLRun(Job({}, {}, {}, "unused", kind="rl"), worker=None, grace=1.0)
+    grads: list[Gradients] = []
+    episodes: list[EpisodeEnded] = []
+    run.gradients.connect(grads.append)
+    run.episode_ended.connect(episodes.append)
+    run._dispatch(EpisodeEnded(1, 20, 20.0, 20, epsilon=0.9))
+    run._dispatch(GradientNorms(5, 100, {"dense_1": 1e-9, "dense_2": 0.5}, 0.5))
+    run._dispatch(Phase("training"))
+    assert [e.ret for e in episodes] == [20.0]
+    assert run.history.epoch["epsilon"].tolist() == [0.9]
+    assert grads[0].layers == ["dense_1", "dense_2"]
+    assert grads[0].health == "vanishing"
+    assert run.history.gradients["dense_2"].tolist() == [0.5]
+    assert run.current_phase == "training"
