@@ -104,11 +104,20 @@ def _save_run(project: Project, path: Path, config: RLConfig, result: Any) -> st
     return run.id
 
 
+def project_path(args: argparse.Namespace) -> Path:
+    """The project file argument, whatever the ``train`` command named it."""
+    for name in ("file", "project", "path"):
+        value = getattr(args, name, None)
+        if isinstance(value, str | Path):
+            return Path(value)
+    raise ProjectError("no project file given")
+
+
 def train_rl(args: argparse.Namespace) -> int:
     """Train an RL project headless, printing episodes; the run is saved into the project."""
     from core.rl.runner import run_rl
 
-    path = Path(args.file)
+    path = project_path(args)
     project = Project.load(path)
     config = rl_config(project, args)
     control = _Control()
@@ -157,10 +166,11 @@ def install() -> None:
         add_rl_arguments(parser)
 
     def handler(args: argparse.Namespace) -> int:
-        if Project.load(Path(args.file)).kind == "rl":
+        path = project_path(args)
+        if Project.load(path).kind == "rl":
             return train_rl(args)
         if previous is None:
-            raise ProjectError("only reinforcement-learning projects can be trained here", args.file)
+            raise ProjectError("only reinforcement-learning projects can be trained here", str(path))
         return previous.handler(args)
 
     handler.handles_rl = True  # type: ignore[attr-defined]
