@@ -105,6 +105,16 @@ def _summary(history: History, finished: RLFinished | None) -> dict[str, float]:
     return logs
 
 
+def _device(agent: Agent) -> str:
+    """Where the agent's network lives (``numpy`` for a Q-table)."""
+    if agent.model is None:
+        return "numpy"
+    try:
+        return str(agent.model.trainable_variables[0].value.device) or "unknown"
+    except (AttributeError, IndexError):
+        return "unknown"
+
+
 def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir: Path) -> Finished:
     """Train, stream every message through ``send``, evaluate, save; returns the engine's ``Finished``."""
     started = time.perf_counter()
@@ -124,7 +134,7 @@ def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir:
     send(Phase("finished"))
     stopped = finished is not None and finished.reason == "stopped"
     return Finished(_summary(history, finished), int(finished.episodes if finished else 0), stopped,
-                    str(weights), str(folder.history), "cpu" if agent.model is None else "tensorflow", None,
+                    str(weights), str(folder.history), _device(agent), None,
                     time.perf_counter() - started)
 
 
