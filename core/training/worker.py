@@ -165,7 +165,10 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
     send(Phase("building"))
     folder = RunFolder(Path(job.run_dir))
     folder.path.mkdir(parents=True, exist_ok=True)
-    with strategy_for(config).scope():
+    strategy = strategy_for(config)
+    if config.strategy != "none":
+        send(Log("info", f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replicas"))
+    with strategy.scope():
         model, inner, names = _build(job, config, graph)
     ctx = RunContext(config, send, control, inner, folder, History(), names, sample=data.train.x[:64],
                      eval_x=data.validation.x if len(data.validation) else data.train.x[:1000],
