@@ -30,6 +30,11 @@ class RunFolder:
         return self.path / "final.weights.h5"
 
     @property
+    def layer_weights(self) -> Path:
+        """Final weights by layer name (``layer#index`` arrays), the form the project file stores."""
+        return self.path / "weights.npz"
+
+    @property
     def optimizer(self) -> Path:
         return self.path / "optimizer.npz"
 
@@ -84,3 +89,39 @@ def load_optimizer(optimizer: Any, path: Path) -> bool:
     for var, value in zip(variables, arrays):
         var.assign(value)
     return True
+
+
+SEP = "#"
+
+
+def save_layer_weights(model: Any, path: Path) -> None:
+    """Every layer's weights by name as ``layer#index`` arrays (no pickle)."""
+    arrays = {f"{layer.name}{SEP}{i}": np.asarray(w)
+              for layer in model.layers for i, w in enumerate(layer.get_weights())}
+    tmp = path.with_name("tmp-" + path.name)
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    os.replace(tmp, path)
+
+
+def load_layer_weights(path: Path) -> dict[str, list[np.ndarray]]:
+    """The inverse of ``save_layer_weights``: layer name -> arrays in order."""
+    out: dict[str, dict[int, np.ndarray]] = {}
+    with np.load(path, allow_pickle=False) as f:
+        for key in f.files:
+            layer, _, index = key.rpartition(SEP)
+            if not layer or not index.isdigit():
+                raise ValueError(f"{path}: array {key!r} is not named layer{SEP}index")
+            out.setdefault(layer, {})[int(index)] = f[key]
+    return {layer: [values[i] for i in sorted(values)] for layer, values in out.items()}
+
+
+def apply_layer_weights(model: Any, weights: dict[str, list[np.ndarray]]) -> None:
+    """Set weights by layer name; a layer the model lacks or a shape that differs is a ``ValueError`` naming it."""
+    layers = {layer.name: layer for layer in model.layers}
+    for name, values in weights.items():
+        if name not in layers:
+            raise ValueError(f"the saved weights hold layer {name!r}, which the model does not have")
+        expected = [tuple(w.shape) for w in layers[name].weights]
+        if expected != [tuple(v.shape) for v in values]:
+            raise ValueError(f"saved weights of {name} do not fit: the layer needs shapes {expected}")
+        layers[name].set_weights(values)

@@ -26,7 +26,14 @@ from core.graph.errors import GraphError
 from core.graph.model import Graph
 from core.training.build import make_loss, make_metrics, make_optimizer, setup_device, strategy_for
 from core.training.callbacks import Control, RunContext, StopRun, make_callback, save_checkpoint
-from core.training.checkpoint import RunFolder, load_optimizer, save_weights
+from core.training.checkpoint import (
+    RunFolder,
+    apply_layer_weights,
+    load_layer_weights,
+    load_optimizer,
+    save_layer_weights,
+    save_weights,
+)
 from core.training.config import TrainingConfig, describe_error
 from core.training.history import History
 from core.training.messages import Failed, Finished, Log, Message, Phase, floats
@@ -81,7 +88,9 @@ def _build(job: Job, config: TrainingConfig, graph: Graph) -> tuple[Any, Any, li
     from core.translate.to_keras import build_model
 
     inner = build_model(graph)
-    if job.initial_weights:
+    if job.initial_weights and job.initial_weights.endswith(".npz"):
+        apply_layer_weights(inner, load_layer_weights(Path(job.initial_weights)))
+    elif job.initial_weights:
         inner.load_weights(job.initial_weights)
     m = config.monitors
     if not (m.gradient_norms or m.nan_check):
@@ -141,6 +150,7 @@ def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
         return Failed(f"the loss became NaN or infinite at step {ctx.diverged.step}{where}; the run was stopped "
                       "(try a lower learning rate or gradient clipping)", ctx.diverged.node, kind="diverged")
     save_weights(inner, ctx.folder.final_weights)
+    save_layer_weights(inner, ctx.folder.layer_weights)
     ctx.history.to_npz(ctx.folder.history)
     test: dict[str, float] = {}
     if len(data.test) and not ctx.stopped:
@@ -154,6 +164,10 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
     """Run ``job`` to the end and return (and send) its ``Finished`` or ``Failed`` message."""
     config = TrainingConfig.from_dict(job.config)
     send(Phase("starting", f"device {config.device}"))
+    if config.strategy == "multi-worker":
+        from core.training.distributed import train_multi_worker
+
+        return train_multi_worker(job, send, control)
     setup_device(config.device, config.mixed_precision, job.virtual_cpus)
     import keras
 

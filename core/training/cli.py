@@ -1,0 +1,159 @@
+"""``layerbench train FILE``: train a project's main graph headless, print progress, store the run in the project.
+
+The run happens in this process (a terminal has no window to protect). ``--strategy multi-worker`` trains as
+one worker of the cluster described by ``TF_CONFIG`` (start the same command on every worker); only the chief
+(task 0) saves into the project. ``--json`` prints one JSON object per epoch and a final one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from core.cli import register_command
+from core.project.errors import ProjectError
+from core.project.project import Project
+from core.training.checkpoint import RunFolder, load_layer_weights
+from core.training.config import TrainingConfig, describe_error
+from core.training.history import History
+from core.training.messages import BatchEnd, EpochEnd, Failed, Finished, Log, Message, Phase
+from core.training.worker import Job, run_job
+
+HELP = "train a project headless: progress line, final metrics, weights and history saved into the project"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="the project file (.layerbench)")
+    parser.add_argument("--epochs", type=int, default=None, help="number of epochs (default: the project's)")
+    parser.add_argument("--batch-size", type=int, default=None, help="batch size (default: the project's)")
+    parser.add_argument("--device", default=None, help="auto, cpu or gpu:N")
+    parser.add_argument("--strategy", choices=("none", "mirrored", "multi-worker"), default=None,
+                        help="distribution strategy; multi-worker reads the cluster from TF_CONFIG")
+    parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--json", action="store_true", help="print JSON lines instead of a progress line")
+    parser.add_argument("--no-save", action="store_true", help="do not save the run into the project")
+    parser.add_argument("--weights-out", default=None, help="also write the final weights (.npz by layer name)")
+
+
+def training_config(project: Project, args: argparse.Namespace) -> TrainingConfig:
+    """The project's training settings with the command-line overrides applied."""
+    data = {k: v for k, v in project.training.items() if k in TrainingConfig.model_fields}
+    for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size), ("device", args.device),
+                       ("strategy", args.strategy), ("seed", args.seed)):
+        if value is not None:
+            data[key] = value
+    try:
+        return TrainingConfig.from_dict(data)
+    except ValidationError as exc:
+        raise ProjectError(f"training settings: {describe_error(exc)}") from None
+
+
+class Printer:
+    """Turns messages into a progress line (epoch, batch, loss, ETA) or JSON lines."""
+
+    def __init__(self, as_json: bool, epochs: int) -> None:
+        self.as_json, self.epochs = as_json, epochs
+        self.started = time.perf_counter()
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, msg: Message) -> None:
+        if isinstance(msg, BatchEnd) and not self.as_json and self.tty:
+            print("\r" + self.line(msg.epoch, msg.batch + 1, msg.batches, msg.logs), end="", flush=True)
+        elif isinstance(msg, EpochEnd):
+            self.epoch(msg)
+        elif isinstance(msg, Log) and not self.as_json:
+            print(msg.text, file=sys.stderr, flush=True)
+        elif isinstance(msg, Phase) and msg.phase in ("compiling", "training") and not self.as_json:
+            print(f"{msg.phase} {msg.detail}".strip(), file=sys.stderr, flush=True)
+
+    def epoch(self, msg: EpochEnd) -> None:
+        if self.as_json:
+            print(json.dumps({"epoch": msg.epoch + 1, "seconds": round(msg.seconds, 3), **msg.logs}), flush=True)
+        else:
+            print(("\r" if self.tty else "") + self.line(msg.epoch, None, None, msg.logs), flush=True)
+
+    def line(self, epoch: int, batch: int | None, batches: int | None, logs: dict[str, float]) -> str:
+        done = epoch + (batch / batches if batch and batches else 1.0)
+        elapsed = time.perf_counter() - self.started
+        eta = elapsed / max(done, 1e-9) * (self.epochs - done)
+        where = f"epoch {epoch + 1}/{self.epochs}" + (f" batch {batch}/{batches}" if batch else "")
+        metrics = "  ".join(f"{k} {v:.4g}" for k, v in logs.items())
+        return f"{where}  {metrics}  ETA {eta:.0f} s"
+
+
+def _chief() -> bool:
+    cluster = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    task = cluster.get("task", {})
+    return task.get("type", "worker") in ("chief", "worker") and int(task.get("index", 0)) == 0
+
+
+def _save(project: Project, path: Path, config: TrainingConfig, result: Finished) -> str:
+    folder = RunFolder(Path(result.weights_path).parent)
+    run = project.add_run(label=f"{config.optimizer.name} {result.epochs_done} epochs",
+                          status="stopped" if result.stopped else "finished",
+                          info={"config": config.to_dict(), "logs": result.logs, "device": result.device})
+    project.set_weights(run.id, load_layer_weights(folder.layer_weights))
+    history = History.from_npz(folder.history)
+    arrays = {f"epoch/{k}": v.data for k, v in history.epoch.values.items()}
+    arrays |= {f"batch/{k}": v.data for k, v in history.batch.values.items()}
+    project.set_history(run.id, {**arrays, "epoch/x": history.epoch.x.data, "batch/x": history.batch.x.data})
+    project.save(path)
+    return run.id
+
+
+def handler(args: argparse.Namespace) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for a terminal
+    path = Path(args.file)
+    project = Project.load(path)
+    config = training_config(project, args)
+    if not project.data:
+        raise ProjectError("the project has no data yet: choose a dataset in the app first", str(path))
+    control = _Control()
+    with tempfile.TemporaryDirectory(prefix="layerbench-train-") as run_dir:
+        job = Job(project.main.to_dict(), dict(project.data), config.to_dict(), run_dir)
+        try:
+            result = run_job(job, Printer(args.json, config.epochs), control)
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            return 130
+        return _report(args, path, project, config, result)
+
+
+def _report(args: argparse.Namespace, path: Path, project: Project, config: TrainingConfig,
+            result: Message) -> int:
+    if isinstance(result, Failed):
+        where = f" ({result.node})" if result.node else ""
+        print(f"layerbench: training failed{where}: {result.error}", file=sys.stderr)
+        return 1
+    assert isinstance(result, Finished)
+    summary: dict[str, Any] = {"epochs": result.epochs_done, "stopped": result.stopped, **result.logs,
+                               **{f"test_{k}": v for k, v in result.test_logs.items()}, "device": result.device}
+    if args.weights_out:
+        weights = load_layer_weights(RunFolder(Path(result.weights_path).parent).layer_weights)
+        arrays = {f"{k}#{i}": w for k, ws in weights.items() for i, w in enumerate(ws)}
+        np.savez(args.weights_out, **arrays)  # type: ignore[arg-type]
+    if not args.no_save and _chief():
+        summary["run"] = _save(project, path, config, result)
+    if args.json:
+        print(json.dumps({"final": summary}), flush=True)
+    else:
+        print("final: " + "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                    for k, v in summary.items()), flush=True)
+    return 0
+
+
+class _Control:
+    def __init__(self) -> None:
+        self.stop, self.pause = threading.Event(), threading.Event()
+
+
+register_command("train", HELP, add_arguments, handler)
