@@ -59,6 +59,18 @@ class GanSteps:
         self.real_label = 1.0 - config.label_smoothing
         self._plain = tf.function(lambda: self._train_step(False))
         self._with_grads = tf.function(lambda: self._train_step(True))
+        spec = tf.TensorSpec((None, latent_dim), tf.float32)
+        self._sample = tf.function(lambda z: self.g(z, training=False), input_signature=[spec])
+
+    def trace(self) -> None:
+        """Compile every step variant now (before the first step), so none is traced in the middle of a run."""
+        self._plain.get_concrete_function()
+        self._with_grads.get_concrete_function()
+        self._sample.get_concrete_function()
+
+    def sample(self, z: np.ndarray) -> np.ndarray:
+        """Generator outputs in inference mode for latent vectors (compiled, any batch size)."""
+        return np.asarray(self._sample(np.asarray(z, dtype="float32")))
 
     def run(self, with_grads: bool = False) -> dict[str, np.ndarray]:
         """One generator update after k discriminator updates; NumPy results."""

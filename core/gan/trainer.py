@@ -25,7 +25,7 @@ from core.gan.messages import (
     GanStarted,
     GanStep,
 )
-from core.gan.samples import diversity_ratio, generate, grid_for, interpolate, latent, nearest_distance
+from core.gan.samples import diversity_ratio, grid_for, latent, latent_path, nearest_distance
 from core.gan.steps import GanSteps, group_norms, layer_groups
 from core.graph.errors import GraphError
 from core.graph.model import Graph
@@ -70,13 +70,13 @@ class _Reporter:
         self._probe_seed = config.seed + 1
 
     def samples(self, step: int) -> GanSamples:
-        out = generate(self.steps.g, self.fixed)
+        out = self.steps.sample(self.fixed)
         return GanSamples(step, out, grid_for(out))
 
     def diversity(self, step: int) -> GanDiversity:
         self._probe_seed += 1
         z = latent(len(self.real), self.latent_dim, self.config.latent_distribution, self._probe_seed)
-        fake = generate(self.steps.g, z)
+        fake = self.steps.sample(z)
         ratio = diversity_ratio(fake, self.real)
         return GanDiversity(step, ratio, nearest_distance(fake, self.real), ratio < self.config.collapse_ratio)
 
@@ -88,7 +88,7 @@ class _Reporter:
 
     def interpolation(self) -> GanInterpolation:
         z1 = self.fixed[1] if len(self.fixed) > 1 else -self.fixed[0]
-        path = interpolate(self.steps.g, self.fixed[0], z1, self.config.interpolation_steps)
+        path = self.steps.sample(latent_path(self.fixed[0], z1, self.config.interpolation_steps, "slerp"))
         return GanInterpolation(path, grid_for(path), "slerp")
 
 
@@ -117,6 +117,7 @@ def train_gan(
     report = _Reporter(steps, real, config, shapes.latent_dim)
     yield GanStarted(shapes.latent_dim, shapes.sample_shape, report.real[:REAL_PREVIEW], report.g_names,
                      report.d_names)
+    steps.trace()
     yield report.samples(0)
     yield report.diversity(0)
     done, stopped = 0, False
