@@ -67,7 +67,7 @@ RESHAPE = LayerSpec(
     params=(
         ParamSpec("target_shape", "shape", (-1, 1), "the new shape without the batch axis; one size may be -1",
                   minimum=-1, key=True,
-                  fuzz=((-1,), (-1, 1), (4, -1), (2, 2, -1), (-1, 2, 2), (2, 3), (4, 4), (3, 4, 2), (12,))),
+                  fuzz=((-1,), (-1, 1), (1, -1), (4, -1), (2, 2, -1), (-1, 2, 2), (2, 3), (4, 4), (12,))),
     ),
     infer=_reshape_infer,
     keras=lambda p: [KerasObj("layers.Reshape", {"target_shape": tuple(p["target_shape"])})],
@@ -97,10 +97,11 @@ PERMUTE = LayerSpec(
     params=(
         ParamSpec("dims", "ints", (2, 1), "new order of the axes, counted from 1 (the batch axis stays first)",
                   minimum=1, maximum=8, key=True,
-                  fuzz=((1,), (2, 1), (1, 2), (1, 3, 2), (3, 2, 1), (2, 3, 1), (1, 2, 3), (2, 2))),
+                  fuzz=((2, 1), (1, 2), (1, 3, 2), (3, 2, 1), (2, 3, 1), (3, 1, 2), (2, 1, 3), (2, 2), (1,))),
     ),
     infer=_permute_infer,
     keras=lambda p: [KerasObj("layers.Permute", {"dims": tuple(p["dims"])})],
+    input_ranks=(2, 3),
     doc="Swaps axes around, like a transpose: dims (2, 1) turns (steps, features) into (features, steps). "
     "Axes are numbered from 1 because the batch axis 0 never moves.",
 )
