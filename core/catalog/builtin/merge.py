@@ -63,8 +63,8 @@ _DOCS = {
     "branches (a small ensemble).",
     "Maximum": "Keeps the element-wise largest value among its inputs.",
 }
-_RULE = (" Shapes must match, or broadcast: compared from the right, each size must be equal or 1. Needs at "
-         "least two inputs (Keras would also accept one).")
+_RULE = " Shapes must match, or broadcast: compared from the right, each size must be equal or 1."
+_AT_LEAST_TWO = " Needs at least two inputs (Keras would also accept one)."
 
 
 def _elementwise_spec(name: str) -> LayerSpec:
@@ -77,7 +77,7 @@ def _elementwise_spec(name: str) -> LayerSpec:
         infer=_elementwise(name, exactly),
         keras=lambda p: [KerasObj(f"layers.{name}")],
         inputs=MERGE_PORT,
-        doc=_DOCS[name] + _RULE,
+        doc=_DOCS[name] + _RULE + ("" if exactly else _AT_LEAST_TWO),
     )
 
 

@@ -37,7 +37,7 @@ def _window_spec(kind: str, dims: int) -> LayerSpec:
         ParamSpec("padding", "choice", "valid", "valid drops the leftover border, same keeps it (ceil)",
                   choices=("valid", "same")),
     )
-    axes = "each step window of a sequence" if dims == 1 else "each window of an image, channel by channel"
+    axes = "each window of steps in a sequence" if dims == 1 else "each window of an image, channel by channel"
     use = ("keeps the strongest response, so a feature counts wherever it appears in the window"
            if kind == "Max" else "smooths, keeping the overall level of the window")
     return LayerSpec(
@@ -49,7 +49,7 @@ def _window_spec(kind: str, dims: int) -> LayerSpec:
         keras=lambda p: [KerasObj(f"layers.{title}", {"pool_size": p["pool_size"], "strides": p["strides"],
                                                       "padding": p["padding"]})],
         input_ranks=(dims + 1,),
-        doc=f"Takes the {what} of {axes} and so shrinks it by the stride; it has no weights. The {what} "
+        doc=f"Takes the {what} of {axes}, and so shrinks it by the stride; it has no weights. The {what} "
         f"{use}. Pooling makes later layers see a wider area for the same kernel size.",
     )
 
@@ -77,8 +77,8 @@ def _global_spec(kind: str, dims: int) -> LayerSpec:
         keras=lambda p: [KerasObj(f"layers.{title}", {"keepdims": p["keepdims"]})],
         input_ranks=(dims + 1,),
         doc=f"Takes the {what} of each channel over {over}, leaving one number per channel. A common bridge "
-        "from convolutions to Dense layers that, unlike Flatten, works for any input size and adds no "
-        "weights after it.",
+        "from convolutions to Dense layers: unlike Flatten it works for any input size, and it gives the Dense "
+        "layer far fewer inputs, so far fewer weights.",
     )
 
 
