@@ -260,13 +260,17 @@ class _Importer:
         return self.graph.make_node(KERAS_LAYER, _keras_layer_params(layer, knode, form, kwargs), name=name)
 
     def _check_outputs(self, func: Any) -> None:
+        """Keep every model output an output: one that also feeds other layers gets an Identity after it."""
         used = {e.src for e in self.graph.edges}
         for tensor in func.outputs:
-            node_id = self._source(tensor)
-            node = self.graph.node(node_id)
-            if node_id in used or node.type == "Input":
-                self.notes.append(f"the model output {node.name} also feeds other layers (or is an input); "
-                                  "the graph's outputs are its unconnected layers, so it is not an output here")
+            node = self.graph.node(self._source(tensor))
+            if node.id in used or node.type == "Input":
+                params = {"class_name": "Identity", "output_shapes": None}
+                tail = self.graph.make_node(KERAS_LAYER, params, name=self._name(f"{node.name}_output"))
+                self._place(tail, [node.id])
+                self.graph.add_edge(Edge(node.id, tail.id))
+                self.notes.append(f"the model output {node.name} also feeds other layers; the Identity layer "
+                                  f"{tail.name} after it keeps it an output of the graph")
 
 
 def _fits_ports(spec: LayerSpec, form: str) -> bool:
@@ -285,7 +289,9 @@ def _call_form(layer: Any, knode: Any) -> tuple[str, dict[str, Any]]:
     if any(_is_tensor(v) for v in kwargs.values()):
         raise ProjectError(f"layer {layer.name!r} takes a tensor as a keyword argument; pass tensors "
                            "positionally to open this model as a graph")
-    extra = {k: v for k, v in kwargs.items() if v is not None}
+    # Keras records training=False for every symbolic call and the functional model overrides it at run
+    # time, so only an explicit training=True (e.g. Monte Carlo dropout) is worth keeping.
+    extra = {k: v for k, v in kwargs.items() if v is not None and not (k == "training" and v is False)}
     try:
         extra = json.loads(json.dumps(extra))
     except (TypeError, ValueError):

@@ -226,3 +226,35 @@ def test_applications_round_trip(keras: Any, tmp_path: Path, name: str, size: in
 @pytest.mark.parametrize(("name", "size"), APPS_SLOW)
 def test_big_applications_round_trip(keras: Any, tmp_path: Path, name: str, size: int) -> None:
     round_trip(_app(keras, name, size), tmp_path)
+
+
+def test_text_model_with_recurrent_layers(keras: Any, tmp_path: Path) -> None:
+    tokens = keras.Input((12,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(50, 8, name="emb")(tokens)
+    x = keras.layers.LSTM(6, return_sequences=True, name="lstm")(x)
+    x = keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), name="bi")(x)
+    x = keras.layers.GlobalMaxPooling1D(name="gmp")(keras.layers.Conv1D(5, 3, padding="same", name="c1")(x))
+    x = keras.layers.Dropout(0.3, name="drop")(x)
+    project, _ = round_trip(keras.Model(tokens, keras.layers.Dense(2, name="out")(x)), tmp_path)
+    types = {n.name: n.type for n in project.main.nodes}
+    assert types["lstm"] == "LSTM"
+    assert types["drop"] == "Dropout"  # Keras's recorded training=False is not kept as a call argument
+    assert types["tokens"] == "Input"
+    assert project.main.nodes[0].params["dtype"] == "int32"
+
+
+def test_output_that_feeds_another_layer_stays_an_output(keras: Any) -> None:
+    from core.translate.from_keras import graph_from_model
+    from core.translate.to_keras import build_model
+
+    x = keras.Input((4,), name="x")
+    hidden = keras.layers.Dense(3, name="hidden")(x)
+    model = keras.Model(x, [hidden, keras.layers.Dense(1, name="o")(hidden)])
+    imported = graph_from_model(model)
+    assert any("hidden_output" in note for note in imported.notes)
+    rebuilt = build_model(imported.graph)
+    apply_weights(rebuilt, imported.weights)
+    data = np.random.default_rng(3).normal(size=(2, 4)).astype("float32")
+    want = sorted(np.asarray(o).sum() for o in model(data))
+    got = sorted(np.asarray(o).sum() for o in rebuilt(data))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
