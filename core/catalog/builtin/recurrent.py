@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.catalog.common import (
+    ACTIVATIONS,
     activation_param,
     initializer_param,
     known_last,
@@ -55,7 +56,10 @@ def _dropout(name: str, what: str) -> ParamSpec:
 
 
 def _rnn_params(cell: str) -> tuple[ParamSpec, ...]:
-    gate = (activation_param("sigmoid", "recurrent_activation"),) if cell != "SimpleRNN" else ()
+    gate = (
+        ParamSpec("recurrent_activation", "choice", "sigmoid", "squashes the gates (sigmoid keeps them between 0 "
+                  "and 1, i.e. closed to open)", choices=ACTIVATIONS),
+    ) if cell != "SimpleRNN" else ()
     return (
         ParamSpec("units", "int", 32, "size of the hidden state (and of each output)", minimum=1, maximum=65536,
                   fuzz=(1, 9), key=True),
