@@ -125,5 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # `python -m core.cli`: run the imported module, whose COMMANDS others fill
+    from core.cli import main as _main
+
+    sys.exit(_main())

@@ -181,3 +181,12 @@ def test_import_then_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     status, _, err = _run(capsys, "import", str(tmp_path / "missing.keras"), str(tmp_path / "n.layerbench"))
     assert status == 1
     assert "no such file" in err
+
+
+def test_python_dash_m_lists_every_command() -> None:
+    """``python -m core.cli`` (the GUI's worker uses it) sees the commands other modules register."""
+    result = subprocess.run([sys.executable, "-m", "core.cli", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    for name in ("open", "new", "templates", "info", "import", "export"):
+        assert f"    {name}" in result.stdout
