@@ -172,7 +172,7 @@ def test_import_then_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     status, out, err = _run(capsys, "import", str(tmp_path / "m.keras"), str(project))
     assert status == 0, err
     assert "imported 3 layers" in out
-    status, out, err = _run(capsys, "export", str(project), "--format", "keras", "--out", str(tmp_path / "o"))
+    status, out, err = _run(capsys, "export", str(project), "--format", "keras", "--output", str(tmp_path / "o"))
     assert status == 0, err
     assert "using the weights of run imported" in out
     again = keras.saving.load_model(tmp_path / "o.keras", safe_mode=True)
