@@ -351,3 +351,21 @@ def test_receptive_field_matches_the_input_gradient(name: str) -> None:
     rows = np.nonzero(np.abs(grad).reshape(shape[0], -1).sum(axis=1))[0]
     assert rows.max() - rows.min() + 1 == field.size
     assert (rows.min() + rows.max() + 1) / 2 == field.start + t * field.jump
+
+
+REGULARIZED = [s.id for s in all_specs() if s.id in SPEC_IDS and any(p.kind == "regularizer" for p in s.params)]
+
+
+@pytest.mark.parametrize("spec_id", REGULARIZED)
+def test_regularizer_params_reach_the_keras_layer(spec_id: str) -> None:
+    from core.translate.to_keras import node_layers
+
+    spec = next(s for s in all_specs() if s.id == spec_id)
+    names = [p.name for p in spec.params if p.kind == "regularizer"]
+    penalty = {"l1": 0.25, "l2": 0.5}
+    node = Node(spec.id, spec.coerce_params(dict.fromkeys(names, penalty)), name="probe")
+    layer = node_layers(node)[-1]
+    layer = getattr(layer, "forward_layer", layer)  # Bidirectional: the wrapped layer holds them
+    for name in names:
+        config = getattr(layer, name).get_config()
+        assert (config["l1"], config["l2"]) == pytest.approx((0.25, 0.5)), name
