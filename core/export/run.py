@@ -70,6 +70,14 @@ WRITERS: dict[str, Callable[[Any, Path], None]] = {
 }
 
 
+def _check_target(path: Path) -> None:
+    """Replace a file or an earlier SavedModel, never a folder of something else."""
+    if path.is_symlink() or not path.is_dir():
+        return
+    if any(path.iterdir()) and not (path / "saved_model.pb").is_file():
+        raise ProjectError("is a folder that is not an earlier SavedModel; choose a new name", str(path))
+
+
 def _place(tmp: Path, path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -84,6 +92,7 @@ def export_graph(graph_data: Mapping[str, Any], weights_path: str | Path | None,
     path = target_path(out, fmt)
     if not path.parent.is_dir():
         raise ProjectError("the folder does not exist", str(path.parent))
+    _check_target(path)
     _quiet()
     model, notes = build_trained(graph_data, weights_path, name=name)
     if fmt == "python":

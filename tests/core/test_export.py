@@ -168,3 +168,14 @@ def test_no_weights_gives_a_note_and_errors_are_clear(tmp_path: Path) -> None:
         export_graph(broken.to_dict(), None, tmp_path / "x", "keras")
     with pytest.raises(ProjectError, match="folder does not exist"):
         export_graph(_graph().to_dict(), None, tmp_path / "no" / "x", "keras")
+
+
+def test_never_replaces_a_folder_that_is_not_a_savedmodel(tmp_path: Path) -> None:
+    from core.export import export_graph
+
+    precious = tmp_path / "photos"
+    precious.mkdir()
+    (precious / "cat.jpg").write_bytes(b"meow")
+    with pytest.raises(ProjectError, match="not an earlier SavedModel"):
+        export_graph(_graph().to_dict(), None, precious, "savedmodel")
+    assert (precious / "cat.jpg").read_bytes() == b"meow"
