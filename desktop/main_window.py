@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
             self.view.resetTransform()
             return
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.view.zoom() * factor))
-        self.view.scale(target / self.view.zoom(), target / self.view.zoom())
+        self.view.zoom_at(target / self.view.zoom(), QPointF(self.view.viewport().rect().center()))
 
     def set_theme(self, dark: bool | None) -> None:
         app = QApplication.instance()

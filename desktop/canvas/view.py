@@ -58,10 +58,18 @@ class GraphView(QGraphicsView):
             return
         factor = 1.15**steps
         target = min(MAX_ZOOM, max(MIN_ZOOM, self.zoom() * factor))
-        factor = target / self.zoom()
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.scale(factor, factor)
+        self.zoom_at(target / self.zoom(), event.position())
         event.accept()
+
+    def zoom_at(self, factor: float, pos: QPointF) -> None:
+        """Scale by ``factor`` keeping the scene point under viewport position ``pos`` where it is."""
+        anchor = self.mapToScene(pos.toPoint())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.scale(factor, factor)
+        moved = self.mapFromScene(anchor) - pos.toPoint()
+        self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + moved.x())
+        self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
 
     def fit(self) -> None:
         """Show every node, at most at 100% zoom."""
@@ -104,9 +112,7 @@ class GraphView(QGraphicsView):
                 self._connect.move(pos)
                 event.accept()
                 return
-            if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                event = _with_ctrl(event)  # Shift adds to the selection like Ctrl
-        super().mousePressEvent(event)
+        super().mousePressEvent(_shift_as_ctrl(event))
         if button == Qt.MouseButton.LeftButton and self.graph_scene.node_at(pos) is not None:
             self._move = MoveTracker(self.graph_scene, self.editor)
 
@@ -117,7 +123,7 @@ class GraphView(QGraphicsView):
         if self._connect is not None:
             self._connect.move(self.mapToScene(event.position().toPoint()))
             return
-        super().mouseMoveEvent(event)
+        super().mouseMoveEvent(_shift_as_ctrl(event))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:
@@ -128,7 +134,7 @@ class GraphView(QGraphicsView):
             interaction, self._connect = self._connect, None
             interaction.finish(self.mapToScene(event.position().toPoint()))
             return
-        super().mouseReleaseEvent(event)
+        super().mouseReleaseEvent(_shift_as_ctrl(event))
         if self._move is not None:
             tracker, self._move = self._move, None
             tracker.finish()
@@ -207,7 +213,10 @@ class GraphView(QGraphicsView):
         return self.mapToScene(self.viewport().rect()).boundingRect()
 
 
-def _with_ctrl(event: QMouseEvent) -> QMouseEvent:
+def _shift_as_ctrl(event: QMouseEvent) -> QMouseEvent:
+    """Shift adds to the selection like Ctrl (Qt's items and rubber band only know Ctrl)."""
+    if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+        return event
     mods = event.modifiers() | Qt.KeyboardModifier.ControlModifier
     return QMouseEvent(event.type(), event.position(), event.scenePosition(), event.globalPosition(),
                        event.button(), event.buttons(), mods)
