@@ -101,3 +101,12 @@ def strategy_for(config: TrainingConfig) -> Any:
         devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
         return tf.distribute.MirroredStrategy(devices)
     return tf.distribute.get_strategy()
+
+
+def device_of(model: Any) -> str:
+    """The device the model's first trainable variable lives on (the device actually used)."""
+    try:
+        variable = model.trainable_variables[0]
+        return str(getattr(variable, "value", variable).device) or "unknown"
+    except (AttributeError, IndexError):
+        return "unknown"

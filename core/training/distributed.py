@@ -16,7 +16,7 @@ from typing import Any
 from core.data.check import fit_to_graph
 from core.data.load import load_dataset
 from core.graph.model import Graph
-from core.training.build import make_optimizer, setup_device
+from core.training.build import device_of, make_optimizer, setup_device
 from core.training.callbacks import Control
 from core.training.checkpoint import RunFolder, save_layer_weights, save_weights
 from core.training.config import TrainingConfig
@@ -109,7 +109,6 @@ def _loop(config: TrainingConfig, ds: Any, strategy: Any, step: Any, model: Any,
     save_layer_weights(model, folder.layer_weights)
     history.to_npz(folder.history)
     send(Phase("finished"))
-    device = str(model.trainable_variables[0].device) if model.trainable_variables else "unknown"
     last = {k: float(v.data[-1]) for k, v in history.epoch.values.items() if len(v)}
-    return Finished(last, epoch + 1, control.stop.is_set(), str(folder.final_weights), str(folder.history), device,
-                    first, time.perf_counter() - started)
+    return Finished(last, epoch + 1, control.stop.is_set(), str(folder.final_weights), str(folder.history),
+                    device_of(model), first, time.perf_counter() - started)

@@ -24,7 +24,7 @@ from core.data.load import load_dataset
 from core.data.recipe import Dataset, Split
 from core.graph.errors import GraphError
 from core.graph.model import Graph
-from core.training.build import make_loss, make_metrics, make_optimizer, setup_device, strategy_for
+from core.training.build import device_of, make_loss, make_metrics, make_optimizer, setup_device, strategy_for
 from core.training.callbacks import Control, RunContext, StopRun, make_callback, save_checkpoint
 from core.training.checkpoint import (
     RunFolder,
@@ -67,13 +67,6 @@ def with_validation(data: Dataset, fraction: float) -> Dataset:
         raise DataError(f"validation split {fraction} leaves no training samples", "validation_split")
     train, val = Split(data.train.x[:-n], data.train.y[:-n]), Split(data.train.x[-n:], data.train.y[-n:])
     return Dataset(train, val, data.test, data.task, data.classes, data.scaling_stats)
-
-
-def _device_of(model: Any) -> str:
-    try:
-        return str(model.trainable_variables[0].value.device) or "unknown"
-    except (AttributeError, IndexError):
-        return "unknown"
 
 
 def _compile(model: Any, config: TrainingConfig) -> None:
@@ -157,7 +150,7 @@ def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
         test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True))
     last = {k: float(v.data[-1]) for k, v in ctx.history.epoch.values.items() if len(v)}
     return Finished(last, ctx.epochs_done, ctx.stopped, str(ctx.folder.final_weights), str(ctx.folder.history),
-                    _device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
+                    device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
 
 
 def train(job: Job, send: Callable[[Message], None], control: Control) -> Message:

@@ -1,0 +1,83 @@
+"""Two local workers (127.0.0.1) under MultiWorkerMirroredStrategy through ``layerbench train`` end with identical
+weights; the same command also trains and saves a run into the project on one machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.project.project import Project
+from tests.core.test_training import mlp
+
+pytestmark = [pytest.mark.tf, pytest.mark.slow]
+
+TIMEOUT = 400
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_project(path: Path, epochs: int = 2) -> Path:
+    project = Project(graphs={"main": mlp(2, [8], 2)}, data={"source": "toy.xor", "options": {"samples": 256}},
+                      training={"epochs": epochs, "batch_size": 32, "optimizer": {"learning_rate": 0.05}})
+    project.save(path)
+    return path
+
+
+def command(*args: str) -> list[str]:
+    return [sys.executable, "-c", "import sys; from core.cli import main; sys.exit(main())", "train", *args]
+
+
+def test_two_workers_end_with_identical_weights(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "xor.layerbench")
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    procs = []
+    for index in range(2):
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES="",
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        args = command(str(project), "--strategy", "multi-worker", "--json", "--no-save",
+                       "--weights-out", str(tmp_path / f"w{index}.npz"))
+        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 0, err[-2000:]
+        outputs.append(json.loads(out.strip().splitlines()[-1])["final"])
+    assert outputs[0]["loss"] == pytest.approx(outputs[1]["loss"])
+    with np.load(tmp_path / "w0.npz") as a, np.load(tmp_path / "w1.npz") as b:
+        assert sorted(a.files) == ["dense_1#0", "dense_1#1", "dense_2#0", "dense_2#1"]
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_train_command_saves_the_run(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "xor.layerbench", epochs=3)
+    proc = subprocess.run(command(str(project), "--epochs", "2", "--json"), capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.strip().splitlines()]
+    assert [line["epoch"] for line in lines[:-1]] == [1, 2]
+    final = lines[-1]["final"]
+    loaded = Project.load(project)
+    run = loaded.run(final["run"])
+    assert run.status == "finished"
+    assert set(loaded.weights(run.id)) == {"dense_1", "dense_2"}
+    assert len(loaded.history(run.id)["epoch/loss"]) == 2
+
+
+def test_train_command_reports_a_bad_setting(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "xor.layerbench")
+    proc = subprocess.run(command(str(project), "--device", "tpu"), capture_output=True, text=True,
+                          timeout=TIMEOUT, check=False)
+    assert proc.returncode == 1
+    assert "device" in proc.stderr
