@@ -56,8 +56,8 @@ def find_recurrent(model: Any, name: str | None = None) -> Any:
             if getattr(layer, "go_backwards", False):
                 raise GraphError(f"{layer.name} runs backwards; the inspector follows forward layers only")
             return layer
-    what = f"a recurrent layer named {name!r}" if name else "a SimpleRNN, LSTM or GRU layer"
-    raise GraphError(f"the network has no {what} to inspect")
+    what = f"SimpleRNN, LSTM or GRU layer named {name!r}" if name else "SimpleRNN, LSTM or GRU layer"
+    raise GraphError(f"the network has no {what} to inspect (layers inside Bidirectional are not inspected)")
 
 
 def inspect_graph(graph: Graph | Mapping[str, Any], sample: np.ndarray, target: np.ndarray | None = None,
@@ -80,7 +80,7 @@ def inspect_model(model: Any, sample: np.ndarray, target: np.ndarray | None = No
     import tensorflow as tf
 
     rnn = find_recurrent(model, layer)
-    batch = np.asarray(sample, dtype="float32")[None]
+    batch = np.asarray(sample)[None]  # the model casts to its Input dtype (token ids stay integers)
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     x_seq = tf.constant(np.asarray(keras.Model(inputs, rnn.input)(batch)), tf.float32)
     reference = np.asarray(keras.Model(inputs, rnn.output)(batch))

@@ -137,3 +137,23 @@ def test_generator_export_reloads_with_the_same_outputs(tmp_path: Path) -> None:
     signature = loaded.signatures["serving_default"]
     (spec,) = signature.structured_input_signature[1].values()
     assert tuple(spec.shape) == (None, 6)
+
+
+@pytest.mark.parametrize(
+    ("generator", "discriminator", "source", "shape"),
+    [
+        ("dcgan_generator", "dcgan_discriminator", "shapes", (28, 28, 1)),
+        ("dcgan_digits_generator", "dcgan_digits_discriminator", "digits", (8, 8, 1)),
+        ("gan_dense_2d_generator", "gan_dense_2d_discriminator", "gan.ring", (2,)),
+    ],
+)
+def test_bundled_gan_templates_train(generator: str, discriminator: str, source: str,
+                                     shape: tuple[int, ...]) -> None:
+    from core.catalog.templates import load_template
+
+    config = GanConfig(steps=2, batch_size=8, sample_count=4, diversity_samples=16, interpolation_steps=3)
+    options = {"samples": 64} if source != "digits" else {}
+    messages = list(train_gan(load_template(generator), load_template(discriminator),
+                              real_samples(source, options), config))
+    assert all(np.isfinite([s.d_loss, s.g_loss]).all() for s in _of(messages, GanStep))
+    assert _of(messages, GanSamples)[-1].samples.shape == (4, *shape)

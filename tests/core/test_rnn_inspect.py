@@ -136,3 +136,17 @@ def test_simple_rnn_gradients_vanish_through_time_far_faster_than_lstm_on_the_ad
     assert lstm_after > -3
     assert simple_after < -6
     assert lstm_before < simple_before  # untrained: the LSTM's gradient falls off faster
+
+
+def test_bundled_templates_with_embeddings_and_stacked_layers() -> None:
+    from core.catalog.templates import load_template
+
+    ids = np.random.default_rng(0).integers(1, 100, 100).astype("int32")
+    first = inspect_graph(load_template("lstm_classifier"), ids, np.array([1.0]), loss="binary_crossentropy")
+    second = inspect_graph(load_template("lstm_classifier"), ids, np.array([1.0]), loss="binary_crossentropy",
+                           layer="lstm_2")
+    assert (first.layer, first.hidden.shape) == ("lstm_1", (100, 64))
+    assert (second.layer, second.hidden.shape) == ("lstm_2", (100, 32))
+    assert max(first.max_error, second.max_error) < 1e-5
+    with pytest.raises(GraphError, match="Bidirectional"):
+        inspect_graph(load_template("gru_classifier"), ids)
