@@ -53,7 +53,10 @@ def _project_from_template(name: str) -> Project:
     kind = next(t.kind for t in templates.list_templates() if t.name == name)
     if kind in GAN_KINDS:
         other_kind = "gan_discriminator" if kind == "gan_generator" else "gan_generator"
-        partner = next((t.name for t in templates.list_templates() if t.kind == other_kind), None)
+        candidates = [t.name for t in templates.list_templates() if t.kind == other_kind]
+        twin = name.replace("generator", "discriminator") if kind == "gan_generator" else name.replace(
+            "discriminator", "generator")  # dcgan_digits_generator pairs with dcgan_digits_discriminator
+        partner = twin if twin in candidates else next(iter(candidates), None)
         graphs = {GAN_KINDS[kind]: graph}
         if partner is not None:
             graphs[GAN_KINDS[other_kind]] = templates.load_template(partner)
