@@ -87,6 +87,9 @@ def test_q_learning_finds_the_optimal_path_on_deterministic_frozen_lake() -> Non
     snapshots = [m for m in messages if isinstance(m, QTableSnapshot)]
     assert [s.episode for s in snapshots] == [100, 200, 300]
     assert snapshots[-1].q.shape == (16, 4)
+    episodes = [m for m in messages if isinstance(m, EpisodeEnded)]
+    assert episodes[-1].mean_q > episodes[0].mean_q
+    assert np.isfinite(episodes[-1].loss)
     assert isinstance(messages[-1], RLFinished)
     assert messages[-1].reason == "budget"
     assert messages[-1].episodes == 300

@@ -28,6 +28,7 @@ class QLearningAgent(Agent):
         self.q = np.zeros((env.observation.n, env.n_actions))
         self.epsilon = self.hp.epsilon_start
         self.alpha = self.hp.alpha
+        self._td_sum, self._td_count = 0.0, 0
         self._mdp: TabularMDP | None = None
         self._exact: Solution | None = None
 
@@ -50,7 +51,10 @@ class QLearningAgent(Agent):
     def observe(self, t: Transition, total_steps: int) -> Iterator[RLMessage]:
         s, a, s2 = int(t.obs), t.action, int(t.next_obs)
         target = t.reward if t.terminated else t.reward + self.hp.gamma * float(self.q[s2].max())
-        self.q[s, a] += self.alpha * (target - self.q[s, a])
+        error = target - self.q[s, a]
+        self.q[s, a] += self.alpha * error
+        self._td_sum += abs(error)
+        self._td_count += 1
         return iter(())
 
     def episode_done(self, episode: int, total_steps: int) -> Iterator[RLMessage]:
@@ -75,7 +79,10 @@ class QLearningAgent(Agent):
         return self._mdp, self._exact
 
     def episode_stats(self) -> dict[str, float]:
-        return {"epsilon": self.epsilon}
+        """Epsilon, the mean absolute TD error of the episode as ``loss``, the mean greedy value as ``mean_q``."""
+        loss = self._td_sum / self._td_count if self._td_count else float("nan")
+        self._td_sum, self._td_count = 0.0, 0
+        return {"epsilon": self.epsilon, "loss": loss, "mean_q": float(self.q.max(axis=1).mean())}
 
     def get_state(self) -> Any:
         return self.q.copy()
