@@ -159,16 +159,20 @@ def test_import_keras_and_h5_files(keras: Any, tmp_path: Path) -> None:
         np.testing.assert_allclose(np.asarray(rebuilt(x)), np.asarray(model(x)), atol=1e-6)
 
 
-def test_lambda_layer_is_refused_without_running_it(keras: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_lambda_layer_is_refused_without_running_it(keras: Any, tmp_path: Path, suffix: str) -> None:
     from core.translate.from_keras import import_keras_file
 
     marker = tmp_path / "ran"
+    # a lambda that leaves a mark whenever it runs (it runs once while the model is built here)
+    spy = eval(f"lambda t: (__import__('pathlib').Path({str(marker)!r}).write_text('x'), t * 2)[1]")
     inp = keras.Input((3,))
-    model = keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp))
-    model.save(tmp_path / "lam.keras")
+    model = keras.Model(inp, keras.layers.Lambda(spy)(inp))
+    model.save(tmp_path / f"lam{suffix}")
+    marker.unlink()
     with pytest.raises(ProjectError, match="Lambda") as info:
-        import_keras_file(tmp_path / "lam.keras")
-    assert "lam.keras" in str(info.value)
+        import_keras_file(tmp_path / f"lam{suffix}")
+    assert f"lam{suffix}" in str(info.value)
     assert not marker.exists()
 
 
