@@ -6,6 +6,8 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
 
+from core.graph.errors import GraphError
+from core.translate.shapes import GraphInfo
 from desktop.actions import ACTIONS, make_action
 from desktop.canvas.clipboard import from_mime, instantiate, selection_to_dict, to_mime
 from desktop.canvas.controller import GraphEditor
@@ -24,8 +26,6 @@ from desktop.panels.problems import ProblemsPanel
 from desktop.panels.summary import SummaryPanel
 from desktop.projects import ProjectManager
 from desktop.theme import apply_theme
-from core.graph.errors import GraphError
-from core.translate.shapes import GraphInfo
 
 PASTE_OFFSET = 40.0
 

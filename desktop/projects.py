@@ -31,8 +31,8 @@ def _settings() -> QSettings:
 def recent_files() -> list[str]:
     value = _settings().value("recent_files", [])
     if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in value or []]
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def add_recent(path: Path) -> None:
@@ -83,7 +83,7 @@ class ProjectManager(QObject):
             from desktop.importer import ImportRunner
 
             self.importer = ImportRunner(self.window)
-            return self.importer.start(path)
+            return bool(self.importer.start(path))
         from core.project import Project, ProjectError
 
         try:
@@ -105,7 +105,8 @@ class ProjectManager(QObject):
         menu.clear()
         files = recent_files()
         for f in files:
-            menu.addAction(f, lambda f=f: self.open(f))
+            action = menu.addAction(f)
+            action.triggered.connect(lambda _=False, f=f: self.open(f))
         if not files:
             menu.addAction("(none)").setEnabled(False)
 

@@ -168,7 +168,7 @@ class GraphEditor(QObject):
             return str(exc)
         return None
 
-    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> str | None:
+    def connect_ports(self, src: str, src_port: str, dst: str, dst_port: str) -> str | None:
         reason = self.connection_error(src, src_port, dst, dst_port)
         if reason is not None:
             self.message.emit(f"Cannot connect: {reason}")

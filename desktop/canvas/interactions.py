@@ -66,7 +66,7 @@ class ConnectInteraction:
         if port is None or port not in self.reasons:
             return None
         src, dst = self._ends(port)
-        return self.editor.connect(src.node_id, src.name, dst.node_id, dst.name)
+        return self.editor.connect_ports(src.node_id, src.name, dst.node_id, dst.name)
 
     def cancel(self) -> None:
         for port in self.reasons:

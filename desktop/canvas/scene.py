@@ -7,8 +7,10 @@ Model signals drive the scene (Orange's ``CanvasScene.set_scheme``): ``node_adde
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -29,8 +31,8 @@ class GraphScene(QGraphicsScene):
     node_item_added = Signal(object)
     node_item_removed = Signal(object)
 
-    def __init__(self, parent: object = None) -> None:
-        super().__init__(parent)  # type: ignore[arg-type]
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self.graph: Graph | None = None
         self.info: GraphInfo | None = None
         self._nodes: dict[str, NodeItem] = {}
@@ -54,7 +56,7 @@ class GraphScene(QGraphicsScene):
         self._connect(graph, True)
 
     def _connect(self, graph: Graph, on: bool) -> None:
-        pairs = [
+        pairs: list[tuple[Any, Callable[..., None]]] = [
             (graph.node_added, self._on_node_added), (graph.node_removed, self._on_node_removed),
             (graph.node_changed, self._on_node_changed), (graph.nodes_moved, self._on_nodes_moved),
             (graph.edge_added, self._on_edge_added), (graph.edge_removed, self._on_edge_removed),
@@ -66,10 +68,10 @@ class GraphScene(QGraphicsScene):
                 signal.disconnect(slot)
 
     def clear_items(self) -> None:
-        for item in list(self._edges.values()):
-            self.removeItem(item)
-        for item in list(self._nodes.values()):
-            self.removeItem(item)
+        for edge_item in list(self._edges.values()):
+            self.removeItem(edge_item)
+        for node_item in list(self._nodes.values()):
+            self.removeItem(node_item)
         self._edges.clear()
         self._nodes.clear()
 
@@ -171,8 +173,8 @@ class GraphScene(QGraphicsScene):
         self.info = info
         for node_id, item in self._nodes.items():
             item.set_info(info.nodes.get(node_id))
-        for item in self._edges.values():
-            item.set_label(self._edge_label(item.edge))
+        for edge_item in self._edges.values():
+            edge_item.set_label(self._edge_label(edge_item.edge))
 
     def _edge_label(self, edge: Edge) -> str:
         if self.info is None or self.graph is None:
@@ -185,7 +187,8 @@ class GraphScene(QGraphicsScene):
         return fmt(info.outputs[index]) if index < len(info.outputs) else ""
 
     # ---- background grid ------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        rect = QRectF(rect)
         c = colors()
         painter.fillRect(rect, c.background)
         scale = painter.transform().m11()

@@ -58,8 +58,8 @@ class QuickAddDialog(QDialog):
             self.list.setCurrentRow(0)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.search and event.type() == QEvent.Type.KeyPress:
-            key = QKeyEvent(event).key() if not isinstance(event, QKeyEvent) else event.key()
+        if obj is self.search and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1
                 row = min(max(self.list.currentRow() + step, 0), self.list.count() - 1)

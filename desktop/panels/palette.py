@@ -92,34 +92,37 @@ class Palette(QWidget):
                 top.addChild(child)
         self.tree.expandAll()
 
-    def item_for(self, type_id: str) -> QTreeWidgetItem | None:
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
+    def _categories(self) -> list[QTreeWidgetItem]:
+        items = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [i for i in items if i is not None]
+
+    def _layers(self) -> list[tuple[QTreeWidgetItem, QTreeWidgetItem]]:
+        """``(category item, layer item)`` pairs in palette order."""
+        pairs = []
+        for top in self._categories():
             for j in range(top.childCount()):
-                if top.child(j).data(0, TYPE_ROLE) == type_id:
-                    return top.child(j)
-        return None
+                child = top.child(j)
+                if child is not None:
+                    pairs.append((top, child))
+        return pairs
+
+    def item_for(self, type_id: str) -> QTreeWidgetItem | None:
+        return next((child for _, child in self._layers() if child.data(0, TYPE_ROLE) == type_id), None)
 
     def filter(self, text: str) -> None:
         needle = text.strip().lower()
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            shown = 0
-            for j in range(top.childCount()):
-                child = top.child(j)
-                hay = f"{child.text(0)} {child.data(0, TYPE_ROLE)} {top.text(0)}".lower()
-                hidden = bool(needle) and needle not in hay
-                child.setHidden(hidden)
-                shown += not hidden
-            top.setHidden(shown == 0)
+        shown: dict[int, int] = {}
+        for top, child in self._layers():
+            hay = f"{child.text(0)} {child.data(0, TYPE_ROLE)} {top.text(0)}".lower()
+            hidden = bool(needle) and needle not in hay
+            child.setHidden(hidden)
+            shown[id(top)] = shown.get(id(top), 0) + (not hidden)
+        for top in self._categories():
+            top.setHidden(shown.get(id(top), 0) == 0)
             top.setExpanded(True)
 
     def visible_types(self) -> list[str]:
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            out += [top.child(j).data(0, TYPE_ROLE) for j in range(top.childCount()) if not top.child(j).isHidden()]
-        return out
+        return [str(child.data(0, TYPE_ROLE)) for _, child in self._layers() if not child.isHidden()]
 
     def _on_activated(self, item: QTreeWidgetItem, column: int) -> None:
         type_id = item.data(0, TYPE_ROLE)

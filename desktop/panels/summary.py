@@ -118,13 +118,15 @@ class SummaryPanel(QWidget):
 
     def row_of(self, node_id: str) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(ID_ROLE) == node_id:
+            item = self.table.item(row, 0)
+            if item is not None and item.data(ID_ROLE) == node_id:
                 return row
         return -1
 
     def cell_text(self, node_id: str, column: str) -> str:
         row = self.row_of(node_id)
-        return self.table.item(row, COLUMNS.index(column)).text() if row >= 0 else ""
+        item = self.table.item(row, COLUMNS.index(column)) if row >= 0 else None
+        return item.text() if item is not None else ""
 
     def _on_clicked(self, row: int, column: int) -> None:
         item = self.table.item(row, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QStandardPaths  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QMessageBox
 
 QStandardPaths.setTestModeEnabled(True)
 
@@ -62,7 +63,7 @@ def chain_graph() -> Graph:
     specs = [("Input", {"shape": [28, 28, 1]}), ("Conv2D", {"filters": 8, "kernel_size": [3, 3]}),
              ("Conv2D", {"filters": 16, "kernel_size": [3, 3]})]
     nodes = [g.add_node(g.make_node(t, p, 300 * i, 0)) for i, (t, p) in enumerate(specs)]
-    for a, b in zip(nodes, nodes[1:]):
+    for a, b in itertools.pairwise(nodes):
         g.add_edge(Edge(a.id, b.id))
     return g
 

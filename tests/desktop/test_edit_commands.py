@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QGuiApplication
@@ -14,7 +14,7 @@ from tests.desktop.helpers import drag_on_view, drop_mime, node_ids_by_type, pal
 
 def test_undo_redo_ten_mixed_edits(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     graph, stack, editor = window.document.graph, window.document.stack, window.editor
-    inp, conv1, conv2 = (n.id for n in graph.nodes)
+    _inp, conv1, conv2 = (n.id for n in graph.nodes)
     snapshots = [graph.to_dict()]
 
     def step() -> None:
@@ -23,7 +23,7 @@ def test_undo_redo_ten_mixed_edits(window: MainWindow, qtbot) -> None:  # type: 
     drop_mime(window.view, palette_mime(window, "Flatten"), QPointF(1000, 60))
     step()
     flat = node_ids_by_type(window, "Flatten")[0]
-    editor.connect(conv2, "out", flat, "in")
+    editor.connect_ports(conv2, "out", flat, "in")
     step()
     editor.add_after("Dense", flat)
     step()
@@ -48,7 +48,7 @@ def test_undo_redo_ten_mixed_edits(window: MainWindow, qtbot) -> None:  # type: 
     window.actions_by_id["edit.delete"].trigger()
     step()
     assert len(snapshots) == 11
-    assert all(a != b for a, b in zip(snapshots, snapshots[1:]))
+    assert all(a != b for a, b in pairwise(snapshots))
     assert len(stack) == 10
     for expected in reversed(snapshots[:-1]):
         window.actions_by_id["edit.undo"].trigger()
@@ -91,7 +91,7 @@ def test_delete_key_removes_selected_edge(window: MainWindow, qtbot) -> None:  #
 
 def test_copy_paste_gets_new_ids_offset_and_inner_edges(window: MainWindow) -> None:
     graph = window.document.graph
-    inp, conv1, conv2 = graph.nodes
+    _inp, conv1, conv2 = graph.nodes
     window.scene.select_nodes([conv1.id, conv2.id])
     window.actions_by_id["edit.copy"].trigger()
     assert QGuiApplication.clipboard().mimeData().hasFormat("application/x-layerbench-graph")
@@ -103,7 +103,8 @@ def test_copy_paste_gets_new_ids_offset_and_inner_edges(window: MainWindow) -> N
     assert len({n.name for n in graph.nodes}) == 5
     assert sorted((n.x, n.y) for n in pasted) == sorted((n.x + 40, n.y + 40) for n in (conv1, conv2))
     inner = [e for e in graph.edges if e.src in {n.id for n in pasted}]
-    assert len(inner) == 1 and inner[0].dst in {n.id for n in pasted}
+    assert len(inner) == 1
+    assert inner[0].dst in {n.id for n in pasted}
     window.actions_by_id["edit.paste"].trigger()
     again = [graph.node(n) for n in window.scene.selected_node_ids()]
     assert sorted((n.x, n.y) for n in again) == sorted((n.x + 80, n.y + 80) for n in (conv1, conv2))
@@ -143,7 +144,8 @@ def test_quick_add_adds_after_selection_and_connects(window: MainWindow, qtbot, 
     assert window.scene.selected_node_ids() == [flat]
     assert graph.node(flat).x > graph.node(conv2).x
     window.document.stack.undo()
-    assert node_ids_by_type(window, "Flatten") == [] and not graph.out_edges(conv2)
+    assert node_ids_by_type(window, "Flatten") == []
+    assert not graph.out_edges(conv2)
 
 
 def test_palette_double_click_adds_after_selected(window: MainWindow) -> None:
@@ -158,7 +160,8 @@ def test_palette_double_click_adds_after_selected(window: MainWindow) -> None:
 def test_palette_search_filters(window: MainWindow) -> None:
     window.palette_panel.search.setText("maxpool")
     shown = window.palette_panel.visible_types()
-    assert shown and all("MaxPooling" in t for t in shown)
+    assert shown
+    assert all("MaxPooling" in t for t in shown)
     window.palette_panel.search.setText("")
     assert len(window.palette_panel.visible_types()) > len(shown)
 

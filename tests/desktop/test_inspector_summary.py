@@ -24,7 +24,8 @@ def test_inspector_has_an_editor_per_param(window: MainWindow) -> None:
     assert isinstance(eds["kernel_size"], IntsEditor)
     assert isinstance(eds["padding"], ChoiceEditor)
     assert isinstance(eds["kernel_regularizer"], RegularizerEditor)
-    assert eds["filters"].box.maximum() >= 1024 and eds["filters"].box.minimum() >= 1
+    assert eds["filters"].box.maximum() >= 1024
+    assert eds["filters"].box.minimum() >= 1
     _select(window, 0)
     assert isinstance(window.inspector.editors["shape"], ShapeEditor)
 

@@ -114,7 +114,8 @@ class NodeItem(QGraphicsItem):
     @property
     def key_params(self) -> list[tuple[str, str]]:
         spec = self.node.spec
-        return [(p.name.replace("_", " "), format_value(self.node.params[p.name], p.kind)) for p in spec.params if p.key]
+        params = self.node.params
+        return [(p.name.replace("_", " "), format_value(params[p.name], p.kind)) for p in spec.params if p.key]
 
     def _build_ports(self) -> None:
         spec = self.node.spec

@@ -1,0 +1,58 @@
+"""The GUI starts without TensorFlow, and remembers its window and dock layout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+
+from desktop.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_tensorflow_not_imported_after_window_is_shown(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from desktop.app import make_app\n"
+        "app = make_app()\n"
+        "from desktop.main_window import MainWindow\n"
+        "w = MainWindow(); w.show(); app.processEvents()\n"
+        "w.editor.add_node('Dense', 0, 0); w.document.refresh(); app.processEvents()\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'torch', 'pyqtgraph') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+        "w.document.mark_saved()\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAYERBENCH_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "HEAVY []" in out.stdout
+
+
+def test_main_window_shown_in_process_has_no_tensorflow(window: MainWindow) -> None:
+    # meaningful when this file runs alone; other test modules may import TensorFlow themselves
+    assert window.isVisible()
+    assert "tensorflow" not in sys.modules or any("tf" in m for m in sys.argv)
+
+
+def test_dock_layout_and_geometry_are_remembered(qtbot) -> None:  # type: ignore[no-untyped-def]
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    qtbot.waitExposed(first)
+    first.resize(701, 501)  # within the offscreen screen (restoreGeometry clamps to it)
+    first.docks["log"].hide()
+    first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.docks["inspector"])
+    assert first.close()
+    assert QSettings("Layerbench", "Layerbench").value("window/state") is not None
+
+    second = MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.docks["log"].isHidden()
+    assert second.dockWidgetArea(second.docks["inspector"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert (second.width(), second.height()) == (701, 501)
