@@ -41,6 +41,9 @@ def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
     """A Keras layer from its serialized config (safe mode: no code is loaded), named ``name``."""
     import keras
 
+    from core.translate.custom_layers import custom_objects
+
+    custom_objects()  # registers our own layers (MirrorPadding2D) before Keras looks them up
     record = dict(config)
     record["config"] = {**dict(record.get("config") or {}), "name": name}
     return keras.saving.deserialize_keras_object(record, safe_mode=True)

@@ -67,6 +67,10 @@ def test_savedmodel_and_python_script_in_a_fresh_process(trained: Any, tmp_path:
     script = export_graph(data, weights, tmp_path / "model", "python")
     assert saved.path.is_dir()
     assert [p.name for p in script.files] == ["model.py", "model.weights.npz"]
+    source = script.files[0].read_text()
+    assert "class MirrorPadding2D" in source  # plain Keras: our layer's source ships with the script
+    assert "import core" not in source
+    assert "from core" not in source
     got = _fresh_python(
         """
         import numpy as np, tensorflow as tf, runpy

@@ -262,3 +262,16 @@ def test_output_that_feeds_another_layer_stays_an_output(keras: Any) -> None:
     want = sorted(np.asarray(o).sum() for o in model(data))
     got = sorted(np.asarray(o).sum() for o in rebuilt(data))
     np.testing.assert_allclose(got, want, rtol=1e-5)
+
+
+def test_our_mirror_padding_model_round_trips(tmp_path: Path) -> None:
+    """A model Layerbench built (MirrorPadding2D + Conv2D) comes back as two nodes and the same outputs."""
+    from core.graph.model import Graph
+    from core.translate.to_keras import build_model
+    from tests.conftest import add, link
+
+    graph = Graph()
+    link(graph, add(graph, "Input", shape=(9, 9, 2)), add(graph, "Conv2D", filters=3, padding="symmetric"))
+    project, _ = round_trip(build_model(graph), tmp_path)
+    kinds = sorted((n.type, n.params.get("class_name", "")) for n in project.main.nodes)
+    assert kinds == [("Conv2D", ""), ("Input", ""), ("KerasLayer", "MirrorPadding2D")]
