@@ -45,8 +45,9 @@ def _is_link(info: zipfile.ZipInfo) -> bool:
     return info.create_system == 3 and stat.S_ISLNK(mode)
 
 
-def check_members(zf: zipfile.ZipFile, where: str, max_total: int = MAX_TOTAL_BYTES) -> dict[str, zipfile.ZipInfo]:
+def check_members(zf: zipfile.ZipFile, where: str, max_total: int | None = None) -> dict[str, zipfile.ZipInfo]:
     """Every member of ``zf`` by name, once each was found harmless; ``ProjectError`` otherwise."""
+    max_total = MAX_TOTAL_BYTES if max_total is None else max_total
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise ProjectError(f"holds {len(infos)} members; at most {MAX_MEMBERS} are allowed", where)

@@ -200,3 +200,19 @@ def test_pickled_weights_are_refused(tmp_path: Path) -> None:
     loaded = Project.load(path)
     with pytest.raises(ProjectError, match="cannot be read as arrays"):
         loaded.weights("r")
+
+
+def test_member_count_and_total_size_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.project import archive
+
+    path = tmp_path / "many.layerbench"
+    members = {PROJECT_JSON: json.dumps(corpus.good_json()).encode()}
+    members.update({f"extra/{i}.bin": b"x" * 100 for i in range(20)})
+    path.write_bytes(corpus.zip_bytes(members))
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10)
+    with pytest.raises(ProjectError, match="holds 21 members; at most 10"):
+        Project.load(path)
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 100)
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 1000)
+    with pytest.raises(ProjectError, match=r"unpacks to .* over the limit of 1,000"):
+        Project.load(path)
