@@ -1,8 +1,9 @@
 """Parent side of a GAN run: ``start_gan`` starts ``Job(kind="gan")`` in one of the engine's workers and returns a
 ``GanRun`` — a ``TrainingRun`` with GAN signals and buffers on top (emitted from the reader thread).
 
-Buffers: ``history.batch`` holds d_loss, g_loss, d_real, d_fake per step; ``history.gradients`` holds
-``generator/<node>`` and ``discriminator/<node>`` norms; ``diversity`` holds ratio and distance per sample step.
+Buffers (see ``core.gan.record.GanCurves``): ``history.batch`` holds d_loss, g_loss, d_real, d_fake per step;
+``history.gradients`` holds ``generator/<node>`` and ``discriminator/<node>`` norms; ``diversity`` holds the
+ratio and distance per sample step.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from core.gan.messages import (
     GanStarted,
     GanStep,
 )
+from core.gan.record import GanCurves
 from core.graph.model import Graph
 from core.training.engine import TrainingEngine, TrainingRun
 from core.training.history import Series
@@ -47,34 +49,31 @@ class GanRun(TrainingRun):
 
     def __init__(self, job: Job, worker: Any, grace: float) -> None:
         super().__init__(job, worker, grace)
-        self.diversity = Series()
-        self.started_info: GanStarted | None = None
-        self.last_samples: GanSamples | None = None
-        self.interpolation: GanInterpolation | None = None
+        self.curves = GanCurves(self.history)
+
+    @property
+    def diversity(self) -> Series:
+        return self.curves.diversity
+
+    @property
+    def started_info(self) -> GanStarted | None:
+        return self.curves.started
+
+    @property
+    def last_samples(self) -> GanSamples | None:
+        return self.curves.last_samples
+
+    @property
+    def interpolation(self) -> GanInterpolation | None:
+        return self.curves.interpolation
 
     def _dispatch(self, msg: Message) -> None:
         name = self._GAN_SIGNALS.get(type(msg))
         if name is None:
             super()._dispatch(msg)
             return
-        self._record(msg)
+        self.curves.add(msg)
         getattr(self, name).emit(msg)
-
-    def _record(self, msg: Any) -> None:
-        if isinstance(msg, GanStep):
-            self.history.batch.add(msg.step, {"d_loss": msg.d_loss, "g_loss": msg.g_loss, "d_real": msg.d_real,
-                                              "d_fake": msg.d_fake})
-        elif isinstance(msg, GanGradients):
-            self.history.gradients.add(msg.step, {f"{msg.network}/{n}": float(v) for n, v in
-                                                  zip(msg.layers, msg.norms)})
-        elif isinstance(msg, GanDiversity):
-            self.diversity.add(msg.step, {"ratio": msg.ratio, "distance": msg.distance})
-        elif isinstance(msg, GanSamples):
-            self.last_samples = msg
-        elif isinstance(msg, GanStarted):
-            self.started_info = msg
-        elif isinstance(msg, GanInterpolation):
-            self.interpolation = msg
 
 
 def _as_dict(graph: Graph | dict[str, Any]) -> dict[str, Any]:

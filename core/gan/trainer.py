@@ -145,13 +145,19 @@ def _export(g_model: Any, config: GanConfig, stopped: bool) -> str | None:
 def _save(g_model: Any, d_model: Any, weights_dir: str | None) -> str | None:
     if weights_dir is None:
         return None
-    from core.training.checkpoint import save_weights
+    from core.training.checkpoint import save_layer_weights, save_weights
 
     folder = Path(weights_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    save_weights(g_model, folder / GENERATOR_WEIGHTS)
-    save_weights(d_model, folder / DISCRIMINATOR_WEIGHTS)
+    for model, role in ((g_model, "generator"), (d_model, "discriminator")):
+        save_weights(model, folder / f"{role}.weights.h5")
+        save_layer_weights(model, folder / layer_weights_file(role))  # NumPy only: readable without Keras
     return str(folder)
+
+
+def layer_weights_file(role: str) -> str:
+    """File name of a network's per-layer weights (``.npz``, layer name -> arrays) in a run folder."""
+    return f"{role}.layers.npz"
 
 
 def _one_step(steps: GanSteps, report: _Reporter, step: int, config: GanConfig) -> Iterator[GanMessage]:
