@@ -42,8 +42,8 @@ def new_gan_project(preset: str = "digits", name: str = "") -> Project:
         raise ProjectError(f"unknown GAN preset {preset!r}; choose one of {', '.join(PRESETS)}")
     generator, discriminator, data = PRESETS[preset]
     graphs = {"generator": load_template(generator), "discriminator": load_template(discriminator)}
-    return Project("gan", graphs, name=name or f"GAN on {preset}", data=data,
-                   training={"gan": GanConfig().to_dict()})
+    config = GanConfig(sample_count=256) if preset == "ring" else GanConfig()  # a scatter wants many points
+    return Project("gan", graphs, name=name or f"GAN on {preset}", data=data, training={"gan": config.to_dict()})
 
 
 def check_project(project: Project) -> GanShapes:

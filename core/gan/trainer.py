@@ -115,8 +115,8 @@ def train_gan(
     g_model, d_model = build_pair(g_graph, d_graph)
     steps = GanSteps(g_model, d_model, real, config, shapes.latent_dim)
     report = _Reporter(steps, real, config, shapes.latent_dim)
-    yield GanStarted(shapes.latent_dim, shapes.sample_shape, report.real[:REAL_PREVIEW], report.g_names,
-                     report.d_names)
+    preview = real[np.random.default_rng(config.seed).permutation(len(real))[:REAL_PREVIEW]]
+    yield GanStarted(shapes.latent_dim, shapes.sample_shape, preview, report.g_names, report.d_names)
     steps.trace()
     yield report.samples(0)
     yield report.diversity(0)

@@ -96,6 +96,6 @@ def test_gan_run_in_a_spawned_worker_emits_gan_signals(tmp_path: Path) -> None:
         assert run.last_samples.step == 6
         assert run.interpolation is not None
         assert run.started_info is not None
-        assert run.started_info.real.shape == (32, 2)
+        assert run.started_info.real.shape == (256, 2)
     finally:
         engine.close()

@@ -64,7 +64,7 @@ def test_start_diversity_gradients_interpolation_and_finish(digits_run: list[Gan
     assert isinstance(start, GanStarted)
     assert start.latent_dim == 8
     assert start.sample_shape == (8, 8, 1)
-    assert start.real.shape == (64, 8, 8, 1)
+    assert start.real.shape == (512, 8, 8, 1)  # a preview of the real data, to draw beside the samples
     assert all(np.isfinite(d.ratio) and d.ratio >= 0 for d in _of(digits_run, GanDiversity))
     grads = _of(digits_run, GanGradients)
     assert [(g.step, g.network) for g in grads[:2]] == [(2, "generator"), (2, "discriminator")]
