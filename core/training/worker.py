@@ -51,10 +51,13 @@ class Job:
     initial_weights: str | None = None
     virtual_cpus: int = 0
     kind: str = "train"
-    """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``, ``gan``)."""
+    """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``, ``gan``, ``rnn_inspect``)."""
 
 
-RUN_KINDS: dict[str, str] = {"rl": "core.rl.runner:run_rl_job", "gan": "core.gan.job:run_gan_job"}
+RUN_KINDS: dict[str, str] = {
+    "rl": "core.rl.runner:run_rl_job", "gan": "core.gan.job:run_gan_job",
+    "rnn_inspect": "core.inspect.job:run_rnn_inspect_job",
+}
 """Run kinds besides supervised training: ``module:function`` taking ``(job, send, control)``."""
 
 
