@@ -40,12 +40,16 @@ def _load_builtin() -> None:
     global _LOADED
     if _LOADED:
         return
-    _LOADED = True
+    _LOADED = True  # set first: a builtin module may look up specs while it loads
     import core.catalog.builtin as pkg
 
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        register(*getattr(module, "SPECS", ()))
+    try:
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+            register(*getattr(module, "SPECS", ()))
+    except BaseException:
+        _LOADED = False  # a broken module must fail every lookup loudly, not leave a half-filled catalog
+        raise
 
 
 def get_spec(type_id: str) -> LayerSpec:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -126,6 +128,26 @@ def test_unknown_node_and_type_errors(graph: Graph) -> None:
 def test_unique_names_follow_keras_prefixes(graph: Graph) -> None:
     names = [add(graph, t).name for t in ("Dense", "Dense", "Conv2D", "LeakyReLU", "Input")]
     assert names == ["dense_1", "dense_2", "conv2d_1", "leaky_re_lu_1", "input_1"]
+
+
+def test_a_broken_catalog_module_fails_every_lookup_with_its_own_error() -> None:
+    code = """
+import importlib, sys
+real = importlib.import_module
+def broken(name, *args):
+    if name == "core.catalog.builtin.merge":
+        raise SyntaxError("half-written module")
+    return real(name, *args)
+importlib.import_module = broken
+from core.catalog.registry import get_spec
+for _ in range(2):
+    try:
+        get_spec("Input")
+    except SyntaxError as exc:
+        print("SyntaxError", exc)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.splitlines() == ["SyntaxError half-written module"] * 2
 
 
 # ---- serialization -------------------------------------------------------------------------------
