@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 PROBE_ENV = "LAYERBENCH_STARTUP_PROBE"
@@ -55,10 +55,23 @@ def follow_system_theme(app: QApplication, window: object) -> None:
     app.styleHints().colorSchemeChanged.connect(changed)
 
 
-def _probe(app: QApplication) -> None:
-    app.processEvents()
-    print(f"painted {time.time():.6f} tf={'tensorflow' in sys.modules}", flush=True)
-    app.quit()
+class PaintProbe(QObject):
+    """Prints the time once the canvas has painted for the first time, then quits (start-up benchmark)."""
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.done = False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self.done:
+            self.done = True
+            QTimer.singleShot(0, self.report)
+        return False
+
+    def report(self) -> None:
+        print(f"painted {time.time():.6f} tf={'tensorflow' in sys.modules}", flush=True)
+        self.app.quit()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,10 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     pump_psygnal_queue(app)
     window = MainWindow()
     follow_system_theme(app, window)
-    window.show()
     if os.environ.get(PROBE_ENV):
-        QTimer.singleShot(0, lambda: _probe(app))
+        window.view.viewport().installEventFilter(PaintProbe(app))
+        window.show()
         return app.exec()
+    window.show()
     if args:
         window.projects.load_path(Path(args[0]))
     else:

@@ -24,8 +24,9 @@ class Document(QObject):
     path_changed = Signal(object)
 
     def __init__(self, graph: Graph | None = None, path: Path | None = None, project: Any = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, name: str = "") -> None:
         super().__init__(parent)
+        self.name = name
         self.graph = graph if graph is not None else Graph()
         self.stack = UndoStack()
         self.path = path
@@ -43,7 +44,7 @@ class Document(QObject):
 
     @property
     def title(self) -> str:
-        return self.path.stem if self.path is not None else "Untitled"
+        return self.path.stem if self.path is not None else (self.name or "Untitled")
 
     def is_modified(self) -> bool:
         return self._dirty or not self.stack.is_clean()

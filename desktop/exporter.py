@@ -27,7 +27,7 @@ SUFFIXES = {"keras": ".keras", "python": ".py", "onnx": ".onnx", "tflite": ".tfl
 
 def export_args(project_file: Path, fmt: str, output: Path) -> list[str]:
     """The ``core.cli`` arguments of an export."""
-    return ["export", str(project_file), "--format", fmt, "--output", str(output)]
+    return ["export", str(project_file), "--format", fmt, "--out", str(output)]
 
 
 class ExportRunner(QObject):

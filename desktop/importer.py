@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def import_args(source: Path, target: Path) -> list[str]:
-    return ["import", str(source), "--output", str(target)]
+    return ["import", str(source), str(target), "--force"]
 
 
 class ImportRunner(QObject):
@@ -50,7 +50,7 @@ class ImportRunner(QObject):
             QMessageBox.warning(self.window, "Import failed", str(exc))
             return
         project.path = None
-        document = Document(project.main, None, project)
+        document = Document(project.main, None, project, name=source.stem)
         self.window.projects.replace(document)
         document.mark_dirty()
         self.window.show_message(f"Imported {source.name}: {len(project.main)} layers")

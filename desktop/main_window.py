@@ -15,7 +15,6 @@ from desktop.canvas.items.node import WIDTH
 from desktop.canvas.layout import layered_layout
 from desktop.canvas.scene import GraphScene
 from desktop.canvas.view import MAX_ZOOM, MIN_ZOOM, GraphView
-from desktop.dialogs.quick_add import QuickAddDialog
 from desktop.document import Document
 from desktop.exporter import ExportRunner
 from desktop.icons import app_icon, tool_icon
@@ -212,6 +211,8 @@ class MainWindow(QMainWindow):
         return node_id
 
     def quick_add(self) -> None:
+        from desktop.dialogs.quick_add import QuickAddDialog
+
         dialog = QuickAddDialog(self)
         if dialog.exec() and dialog.type_id:
             self.add_after_selection(dialog.type_id)

@@ -65,7 +65,7 @@ class ProjectManager(QObject):
 
         dialog = TemplateGallery(self.window)
         if dialog.exec():
-            self.replace(Document(dialog.graph()))
+            self.replace(Document(dialog.graph(), name=dialog.selected_name()))
 
     def open(self, path: str | Path | None = None) -> bool:
         if not self.maybe_save():

@@ -46,6 +46,12 @@ def load(name: str) -> Graph:
     return result if isinstance(result, Graph) else result.main
 
 
+def icon_category(name: str) -> str:
+    words = {"Convolution": ("cnn", "conv", "resnet", "lenet", "bottleneck", "dcgan"),
+             "Recurrent": ("rnn", "lstm", "gru"), "Merge": ("gan",), "Activation": ("policy", "dqn", "q_network")}
+    return next((cat for cat, keys in words.items() if any(k in name.lower() for k in keys)), "Core")
+
+
 class TemplateGallery(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +73,7 @@ class TemplateGallery(QDialog):
         self.resize(520, 460)
         self._add(EMPTY, "Empty graph", "An empty canvas: drag layers from the palette.", "Input")
         for name, title, desc in available_templates():
-            self._add(name, title, desc, "Convolution" if "cnn" in name.lower() or "conv" in name.lower() else "Core")
+            self._add(name, title, desc, icon_category(name))
         self.list.currentItemChanged.connect(lambda cur, _: self.about.setText(cur.toolTip() if cur else ""))
         self.list.itemActivated.connect(lambda _: self.accept())
         self.list.setCurrentRow(1 if self.list.count() > 1 else 0)
