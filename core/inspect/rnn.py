@@ -3,7 +3,8 @@ loss with respect to the hidden state at every step (the vanishing gradient thro
 
 The layer is unrolled step by step with TensorFlow ops recomputed from the cell's own ``kernel``,
 ``recurrent_kernel`` and ``bias`` under one ``GradientTape``; the recomputed states are checked against the
-Keras layer's output (``RnnTrace.max_error``), so the gates shown are the ones Keras computes.
+Keras layer's output (``RnnTrace.max_error``), so the gates shown are the ones Keras computes. Masks (an
+Embedding with ``mask_zero``) are not followed: ``max_error`` then shows the difference.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def inspect_model(model: Any, sample: np.ndarray, target: np.ndarray | None = No
     inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     x_seq = tf.constant(np.asarray(keras.Model(inputs, rnn.input)(batch)), tf.float32)
     reference = np.asarray(keras.Model(inputs, rnn.output)(batch))
-    after = keras.Model(rnn.output, model.outputs)
+    after = _after(model, rnn)
     with tf.GradientTape() as tape:
         states, extras = _unroll(rnn, x_seq)
         seq = tf.stack(states, axis=1)
@@ -101,6 +102,17 @@ def inspect_model(model: Any, sample: np.ndarray, target: np.ndarray | None = No
         grad_norms=np.array([0.0 if g is None else float(tf.norm(g)) for g in grads]),
         loss=float(value), max_error=float(np.max(np.abs(ours - reference[0]))),
     )
+
+
+def _after(model: Any, rnn: Any) -> Any:
+    """The part of the model after the recurrent layer, as a model of the layer's output."""
+    import keras
+
+    try:
+        return keras.Model(rnn.output, model.outputs)
+    except ValueError as exc:
+        raise GraphError(f"{rnn.name}: the layers after it also read other inputs, so the gradient through its "
+                         f"states cannot be isolated ({exc})") from exc
 
 
 def _loss(name: str, target: np.ndarray | None, out: Any) -> Any:

@@ -150,3 +150,18 @@ def test_bundled_templates_with_embeddings_and_stacked_layers() -> None:
     assert max(first.max_error, second.max_error) < 1e-5
     with pytest.raises(GraphError, match="Bidirectional"):
         inspect_graph(load_template("gru_classifier"), ids)
+
+
+def test_a_skip_around_the_recurrent_layer_is_refused_clearly() -> None:
+    from core.graph.model import Edge, Graph
+
+    g = Graph()
+    x, rnn, skip, mix, add, flat, out = (g.add_node(g.make_node(t, p)) for t, p in [
+        ("Input", {"shape": [STEPS, 2]}), ("LSTM", {"units": 3, "return_sequences": True}),
+        ("Dense", {"units": 2}), ("Dense", {"units": 2}), ("Add", {}), ("Flatten", {}), ("Dense", {"units": 1})])
+    port = add.spec.inputs[0].name
+    for src, dst, p in [(x, rnn, "in"), (x, skip, "in"), (rnn, mix, "in"), (mix, add, port), (skip, add, port),
+                        (add, flat, "in"), (flat, out, "in")]:
+        g.add_edge(Edge(src.id, dst.id, dst_port=p))
+    with pytest.raises(GraphError, match="other inputs"):
+        inspect_graph(g, np.ones((STEPS, 2)))
