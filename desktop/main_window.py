@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         document.refresh()
         self._update_title()
         self._update_history_actions()
-        self.view.fit()
+        self.view.fit(min_zoom=0.65)
 
     def _on_info(self, info: GraphInfo) -> None:
         graph = self.document.graph

@@ -71,8 +71,8 @@ class GraphView(QGraphicsView):
         self.verticalScrollBar().setValue(self.verticalScrollBar().value() + moved.y())
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
 
-    def fit(self) -> None:
-        """Show every node, at most at 100% zoom."""
+    def fit(self, min_zoom: float = MIN_ZOOM) -> None:
+        """Show every node, at most at 100% zoom; below ``min_zoom`` show the start (inputs) of the graph."""
         items = self.graph_scene.node_items()
         if not items:
             self.resetTransform()
@@ -83,6 +83,11 @@ class GraphView(QGraphicsView):
         if self.zoom() > 1.0:
             self.resetTransform()
             self.centerOn(rect.center())
+        elif self.zoom() < min_zoom:
+            self.resetTransform()
+            self.scale(min_zoom, min_zoom)
+            half = self.viewport().width() / 2 / min_zoom
+            self.centerOn(rect.left() + half, rect.center().y())
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.item_for_node(node_id)

@@ -69,6 +69,11 @@ class EdgeItem(QGraphicsItem):
             return
         metrics = QFontMetricsF(label_font())
         w, h = metrics.horizontalAdvance(self.label) + 10, metrics.height() + 4
+        self.setToolTip(f"tensor shape {self.label} (without the batch axis)")
+        p1, p2 = self.src.scene_center(), self.dst.scene_center()
+        if p2.x() - p1.x() < w + 16:
+            self._label_rect = QRectF()  # no room between the ports: the tooltip tells the shape
+            return
         mid = self._path.pointAtPercent(0.5)
         self._label_rect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
 
@@ -97,7 +102,7 @@ class EdgeItem(QGraphicsItem):
         painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._path)
-        if self.label:
+        if not self._label_rect.isNull():
             painter.setPen(QPen(color, 1))
             painter.setBrush(c.label_bg)
             painter.drawRoundedRect(self._label_rect, 6, 6)

@@ -23,11 +23,37 @@ from desktop.theme import category_color, colors
 if TYPE_CHECKING:
     from desktop.canvas.items.edge import EdgeItem
 
-WIDTH = 200.0
-HEADER = 30.0
-ROW = 17.0
-FOOTER = 26.0
-PAD = 10.0
+WIDTH = 180.0
+HEADER = 26.0
+NAME_ROW = 17.0
+ROW = 15.0
+FOOTER = 22.0
+PAD = 9.0
+CHIP_GAP = 9.0
+SHORT = {"kernel_size": "kernel", "pool_size": "pool", "dilation_rate": "dilation", "negative_slope": "slope"}
+
+
+def short_label(name: str) -> str:
+    return SHORT.get(name, name.replace("_", " "))
+
+
+Chip = tuple[float, str, str]
+"""x offset, label, value of one key parameter on a node."""
+
+
+def chip_lines(pairs: list[tuple[str, str]], font: QFont, width: float) -> list[list[Chip]]:
+    """Key parameters laid out as ``label value`` chips, wrapped to ``width``."""
+    metrics = QFontMetricsF(font)
+    lines: list[list[Chip]] = [[]]
+    x = 0.0
+    for label, value in pairs:
+        w = metrics.horizontalAdvance(f"{label} {value}")
+        if lines[-1] and x + w > width:
+            lines.append([])
+            x = 0.0
+        lines[-1].append((x, label, value))
+        x += w + CHIP_GAP
+    return [line for line in lines if line]
 
 
 def format_value(value: Any, kind: str = "") -> str:
@@ -55,12 +81,16 @@ def format_count(n: int) -> str:
     return f"{n:,}"
 
 
+def _short(n: int) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else (f"{n / 1e3:.1f}k" if n >= 1000 else str(n))
+
+
 def fonts() -> tuple[QFont, QFont, QFont]:
     title = QFont()
-    title.setPointSizeF(9.5)
+    title.setPointSizeF(9.0)
     title.setBold(True)
     body = QFont()
-    body.setPointSizeF(8.5)
+    body.setPointSizeF(8.0)
     mono = QFont(body)
     mono.setBold(True)
     return title, body, mono
@@ -103,6 +133,7 @@ class NodeItem(QGraphicsItem):
         self.badge.setVisible(False)
         self.ports: dict[tuple[str, bool], PortItem] = {}
         self._height = 0.0
+        self._lines: list[list[Chip]] = []
         self._build_ports()
         self.refresh()
         self.setPos(node.x, node.y)
@@ -115,7 +146,7 @@ class NodeItem(QGraphicsItem):
     def key_params(self) -> list[tuple[str, str]]:
         spec = self.node.spec
         params = self.node.params
-        return [(p.name.replace("_", " "), format_value(params[p.name], p.kind)) for p in spec.params if p.key]
+        return [(short_label(p.name), format_value(params[p.name], p.kind)) for p in spec.params if p.key]
 
     def _build_ports(self) -> None:
         spec = self.node.spec
@@ -130,7 +161,8 @@ class NodeItem(QGraphicsItem):
     def refresh(self) -> None:
         """Re-read the node (after a rename or parameter change) and lay out again."""
         self.prepareGeometryChange()
-        self._height = HEADER + ROW * (1 + len(self.key_params)) + 6 + FOOTER
+        self._lines = chip_lines(self.key_params, fonts()[1], WIDTH - 2 * PAD)
+        self._height = HEADER + NAME_ROW + ROW * len(self._lines) + 5 + FOOTER
         self._place_ports()
         self.badge.setPos(WIDTH - 2, 2)
         self._update_tooltip()
@@ -203,32 +235,34 @@ class NodeItem(QGraphicsItem):
     def _paint_header(self, painter: QPainter) -> None:
         title, _, _ = fonts()
         spec = self.node.spec
-        paint_glyph(painter, QRectF(PAD - 2, 6, 18, 18), spec.category)
+        paint_glyph(painter, QRectF(PAD - 2, 5, 16, 16), spec.category)
         painter.setFont(title)
         painter.setPen(colors().text)
-        text_rect = QRectF(PAD + 22, 0, WIDTH - PAD * 2 - 26, HEADER)
+        text_rect = QRectF(PAD + 19, 0, WIDTH - PAD * 2 - 22, HEADER)
         elided = QFontMetricsF(title).elidedText(spec.title, Qt.TextElideMode.ElideRight, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, elided)
 
     def _paint_rows(self, painter: QPainter) -> None:
         _, body, bold = fonts()
         c = colors()
-        y = HEADER + 3
+        width = WIDTH - 2 * PAD
         painter.setFont(bold)
         painter.setPen(c.text)
-        width = WIDTH - 2 * PAD
         name = QFontMetricsF(bold).elidedText(self.node.name, Qt.TextElideMode.ElideMiddle, width)
-        painter.drawText(QRectF(PAD, y, width, ROW), Qt.AlignmentFlag.AlignVCenter, name)
+        painter.drawText(QRectF(PAD, HEADER + 2, width, NAME_ROW), Qt.AlignmentFlag.AlignVCenter, name)
         painter.setFont(body)
         metrics = QFontMetricsF(body)
-        for label, value in self.key_params:
+        y = HEADER + 2 + NAME_ROW
+        for line in self._lines:
+            for x, label, value in line:
+                painter.setPen(c.text_dim)
+                painter.drawText(QRectF(PAD + x, y, width - x, ROW), Qt.AlignmentFlag.AlignVCenter, label)
+                shift = metrics.horizontalAdvance(label + " ")
+                painter.setPen(c.text)
+                shown = metrics.elidedText(value, Qt.TextElideMode.ElideRight, width - x - shift)
+                painter.drawText(QRectF(PAD + x + shift, y, width - x - shift, ROW), Qt.AlignmentFlag.AlignVCenter,
+                                 shown)
             y += ROW
-            painter.setPen(c.text_dim)
-            painter.drawText(QRectF(PAD, y, width, ROW), Qt.AlignmentFlag.AlignVCenter, label)
-            painter.setPen(c.text)
-            shown = metrics.elidedText(value, Qt.TextElideMode.ElideRight, width * 0.55)
-            painter.drawText(QRectF(PAD, y, width, ROW), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                             shown)
 
     def _paint_footer(self, painter: QPainter) -> None:
         _, body, bold = fonts()
@@ -238,6 +272,9 @@ class NodeItem(QGraphicsItem):
         painter.drawLine(QPointF(1, top), QPointF(WIDTH - 1, top))
         rect = QRectF(PAD, top, WIDTH - 2 * PAD, FOOTER)
         shape, count = self.footer_texts()
+        needed = QFontMetricsF(bold).horizontalAdvance(shape) + QFontMetricsF(body).horizontalAdvance(count) + 8
+        if needed > rect.width() and self.info is not None:
+            count = _short(self.info.params)
         painter.setFont(bold)
         painter.setPen(c.error if self.info is not None and self.info.error is not None else c.text)
         painter.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, shape)
