@@ -11,13 +11,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from core.training import monitors
-from core.training.checkpoint import RunFolder, save_optimizer, save_weights
+from core.training.checkpoint import RunFolder
 from core.training.config import TrainingConfig
 from core.training.health import diagnose
 from core.training.history import History
 from core.training.messages import (
     BatchEnd,
-    Checkpoint,
     Confusion,
     EpochEnd,
     FeatureMaps,
@@ -81,6 +80,8 @@ class RunContext:
     stopped: bool = False
     epochs_done: int = 0
     epoch: int = 0
+    checkpoints: Any = None
+    """A ``BackgroundCheckpoints`` (set by the worker)."""
 
 
 def make_callback(ctx: RunContext) -> Any:
@@ -178,14 +179,4 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
 
 def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:
     ctx.epochs_done = epoch + 1
-    save_checkpoint(ctx, cb.model.optimizer, epoch + 1)
-
-
-def save_checkpoint(ctx: RunContext, optimizer: Any, epochs_done: int, partial: bool = False) -> None:
-    """Weights, optimizer slots, history and state. A stopped epoch is saved ``partial`` and resumed from its start
-    (with the weights it had reached)."""
-    save_weights(ctx.inner, ctx.folder.weights)
-    save_optimizer(optimizer, ctx.folder.optimizer)
-    ctx.history.to_npz(ctx.folder.history)
-    ctx.folder.write_state(epoch=epochs_done, step=ctx.step, partial=partial)
-    ctx.send(Checkpoint(epochs_done - 1, str(ctx.folder.weights), str(ctx.folder.history)))
+    ctx.checkpoints.save(cb.model.optimizer, ctx.history, epoch + 1, ctx.step)

@@ -199,7 +199,9 @@ class TrainingEngine:
         config_dict = config.to_dict() if isinstance(config, TrainingConfig) else TrainingConfig.from_dict(
             config).to_dict()
         job = Job(graph_dict, dict(data), config_dict, str(run_dir), resume, initial_weights, virtual_cpus)
-        run = TrainingRun(job, self.pool.take(), self.grace)
+        settings = TrainingConfig.from_dict(config_dict)
+        fixed_devices = settings.device == "auto" and not virtual_cpus and settings.strategy != "multi-worker"
+        run = TrainingRun(job, self.pool.take(warm=fixed_devices), self.grace)
         run.batch_ended.connect(self._refill_once(run))
         run.finished.connect(self._refill_once(run))
         run.failed.connect(self._refill_once(run))

@@ -67,16 +67,17 @@ class History:
         self.epoch = Series()
         self.gradients = Series()
 
-    def to_npz(self, path: Path) -> None:
-        """Write plain float arrays (no pickle): ``batch/x``, ``batch/loss``, ``epoch/val_loss``, ``grad/dense_1``."""
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Copies of every curve: ``batch/x``, ``batch/loss``, ``epoch/val_loss``, ``grad/dense_1``..."""
         arrays: dict[str, np.ndarray] = {}
         for prefix, series in (("batch", self.batch), ("epoch", self.epoch), ("grad", self.gradients)):
-            arrays[f"{prefix}/x"] = series.x.data
+            arrays[f"{prefix}/x"] = series.x.data.copy()
             for name, buf in series.values.items():
-                arrays[f"{prefix}/{name}"] = buf.data
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, **arrays)  # type: ignore[arg-type]
-        tmp.replace(path)
+                arrays[f"{prefix}/{name}"] = buf.data.copy()
+        return arrays
+
+    def to_npz(self, path: Path) -> None:
+        write_npz(path, self.arrays())
 
     @classmethod
     def from_npz(cls, path: Path) -> History:
@@ -92,3 +93,10 @@ class History:
                         buf.extend(f[key])
                         series.values[key.split("/", 1)[1]] = buf
         return history
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write arrays (no pickle) to a temporary name, then move it into place."""
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)

@@ -18,13 +18,14 @@ STDERR_TAIL = 4000
 class WorkerProcess:
     """One spawned child running ``child_main``: a duplex pipe, stop/pause events, stderr in a temp file."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm: bool = True) -> None:
         ctx = mp.get_context(START_METHOD)
+        self.warm = warm
         self.conn, child = ctx.Pipe(duplex=True)
         self.stop, self.pause = ctx.Event(), ctx.Event()
         fd, self.stderr_path = tempfile.mkstemp(prefix="layerbench-worker-", suffix=".log")
         os.close(fd)
-        args = (child, self.stop, self.pause, self.stderr_path)
+        args = (child, self.stop, self.pause, self.stderr_path, warm)
         self.process: Any = ctx.Process(  # type: ignore[attr-defined]
             target=child_main, args=args, name="layerbench-training", daemon=True)
         self.process.start()
@@ -81,9 +82,12 @@ class WorkerPool:
             while not self._closed and len(self._idle) < self.warm:
                 self._idle.append(WorkerProcess())
 
-    def take(self) -> WorkerProcess:
+    def take(self, warm: bool = True) -> WorkerProcess:
         """A worker for one run (warm if one is waiting). Call ``refill`` once the run is under way: a new
-        worker importing TensorFlow at the same time would slow the run's start on a small machine."""
+        worker importing TensorFlow at the same time would slow the run's start on a small machine.
+        ``warm=False`` gives a fresh process whose devices are still open (any device, virtual CPUs)."""
+        if not warm:
+            return WorkerProcess(warm=False)
         with self._lock:
             self._idle = [w for w in self._idle if w.alive()]
             return self._idle.pop(0) if self._idle else WorkerProcess()

@@ -24,8 +24,9 @@ from core.data.load import load_dataset
 from core.data.recipe import Dataset, Split
 from core.graph.errors import GraphError
 from core.graph.model import Graph
+from core.training.background import BackgroundCheckpoints
 from core.training.build import device_of, make_loss, make_metrics, make_optimizer, setup_device, strategy_for
-from core.training.callbacks import Control, RunContext, StopRun, make_callback, save_checkpoint
+from core.training.callbacks import Control, RunContext, StopRun, make_callback
 from core.training.checkpoint import (
     RunFolder,
     apply_layer_weights,
@@ -121,7 +122,8 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
                   validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(config, ctx))
     except StopRun:
         if ctx.stopped:
-            save_checkpoint(ctx, model.optimizer, ctx.epoch, partial=True)
+            ctx.checkpoints.save(model.optimizer, ctx.history, ctx.epoch, ctx.step, partial=True, wait=True)
+    ctx.checkpoints.flush()
 
 
 def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
@@ -184,6 +186,7 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
                      eval_x=data.validation.x if len(data.validation) else data.train.x[:1000],
                      eval_y=data.validation.y if len(data.validation) else data.train.y[:1000],
                      classes=data.classes)
+    ctx.checkpoints = BackgroundCheckpoints(inner, folder, send)
     start = _resume(job, folder, model, inner, ctx)
     ctx.epochs_done = start
     _fit(job, config, data, ctx, model, start)
@@ -220,15 +223,32 @@ def run_job(job: Job, send: Callable[[Message], None], control: Control) -> Mess
     return result
 
 
-def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str) -> None:
-    """Entry point of the spawned worker: redirect stderr, import TensorFlow, wait for one job, run it."""
+def warm_up() -> None:
+    """Train a two-weight model for one step: the first real run then skips Keras's one-time costs (module
+    imports, the first ``tf.function`` traces). This fixes the devices as ``auto``; jobs asking for other
+    devices get a worker without warm-up (``WorkerPool.take(warm=False)``)."""
+    import keras
+    import numpy as np
+
+    setup_device("auto")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+    zeros = np.zeros((4, 2), "float32")
+    model.fit(zeros, zeros, batch_size=2, epochs=1, verbose=0, validation_data=(zeros, zeros))
+
+
+def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str, warm: bool = True) -> None:
+    """Entry point of the spawned worker: redirect stderr, import TensorFlow (and warm up), run one job, exit."""
     fd = os.open(stderr_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 2)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras  # noqa: F401  (warm: the import is most of the start-up time)
+    import keras  # noqa: F401  (the import is most of the start-up time)
     import tensorflow as tf
 
-    tf.config.list_physical_devices()  # loads the GPU driver now; device choice stays open until the job
+    tf.config.list_physical_devices()  # loads the GPU driver now
+    if warm:
+        warm_up()
     conn.send("ready")
     job = conn.recv()
     if job is None:

@@ -1,0 +1,193 @@
+"""Training engine benchmarks, each against a baseline measured in the same run.
+
+- Epoch time of the engine (``run_job`` with its callback, checkpoints and messages) against a plain Keras
+  script (``compile`` + ``optimizer.build`` + ``fit``) on the same small CNN and data; the first epoch
+  (tracing) is left out, and the rows alternate so that the machine's drift hits both. Targets: throughput
+  >= 0.97 of plain with monitors off (ratio <= 1/0.97), >= 0.90 with gradient norms every step and feature
+  maps every 50 steps (ratio <= 1/0.90).
+- Start to first batch with a warm worker (spawned, TensorFlow imported): within 2 s for a small MLP.
+- Stop latency: from ``stop()`` to the ``finished`` signal: within 1 s.
+- Message throughput: seconds per message from a child process through the pipe and the reader thread to
+  psygnal signals and history buffers (target: 10,000 messages per second or more).
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import tempfile
+import threading
+import time
+from typing import Any
+
+from core.graph.model import Edge, Graph
+from core.training.engine import TrainingEngine, TrainingRun
+from core.training.messages import BatchEnd, EpochEnd, Finished, Message
+from core.training.worker import Job, run_job
+from tests.benchmarks.common import Row, median
+
+EPOCHS = 6
+DATA = {"source": "shapes", "options": {"samples": 1200, "noise": 0.05}, "preprocess": {"validation": 0.0}}
+CONFIG: dict[str, Any] = {"epochs": EPOCHS, "batch_size": 32, "optimizer": {"name": "adam"}, "seed": 0}
+OFF = {"nan_check": False}
+ON = {"gradient_norms": True, "gradient_every": 1, "feature_maps": True, "feature_maps_every": 50}
+FLOOD = 20_000
+
+
+def chain(*layers: tuple[str, dict[str, Any]]) -> Graph:
+    g = Graph()
+    nodes = [g.add_node(g.make_node(type_id, params)) for type_id, params in layers]
+    for a, b in itertools.pairwise(nodes):
+        g.add_edge(Edge(a.id, b.id))
+    return g
+
+
+def cnn() -> Graph:
+    return chain(("Input", {"shape": [28, 28, 1]}),
+                 ("Conv2D", {"filters": 8, "kernel_size": [3, 3], "activation": "relu"}),
+                 ("Conv2D", {"filters": 8, "kernel_size": [3, 3], "strides": [2, 2], "activation": "relu"}),
+                 ("Flatten", {}), ("Dense", {"units": 32, "activation": "relu"}),
+                 ("Dense", {"units": 4, "activation": "softmax"}))
+
+
+def mlp() -> Graph:
+    return chain(("Input", {"shape": [2]}), ("Dense", {"units": 16, "activation": "tanh"}),
+                 ("Dense", {"units": 2, "activation": "softmax"}))
+
+
+def _diffs(stamps: list[float]) -> list[float]:
+    return [b - a for a, b in itertools.pairwise(stamps[1:])]  # leaves out the first (tracing) epoch
+
+
+def plain_epochs() -> list[float]:
+    """The hand-written script: the same model, optimizer and data through plain Keras."""
+    import keras
+
+    from core.data.load import load_dataset
+    from core.translate.to_keras import build_model
+
+    keras.utils.set_random_seed(0)
+    data = load_dataset(DATA)
+    model = build_model(cnn())
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)
+    stamps = [time.perf_counter()]
+    stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: stamps.append(time.perf_counter()))
+    model.fit(data.train.x, data.train.y, batch_size=32, epochs=EPOCHS, verbose=0, callbacks=[stamp])
+    return _diffs(stamps)
+
+
+def engine_epochs(monitors: dict[str, Any]) -> list[float]:
+    stamps = [time.perf_counter()]
+
+    def send(msg: Message) -> None:
+        if isinstance(msg, EpochEnd):
+            stamps.append(time.perf_counter())
+
+    class Control:
+        stop, pause = threading.Event(), threading.Event()
+
+    with tempfile.TemporaryDirectory() as run_dir:
+        result = run_job(Job(cnn().to_dict(), DATA, {**CONFIG, "monitors": monitors}, run_dir), send, Control())
+    assert isinstance(result, Finished), result
+    stamps.append(time.perf_counter())  # the last epoch's checkpoint counts too
+    return _diffs(stamps[:-2] + stamps[-1:])
+
+
+def epoch_rows(rounds: int = 2) -> list[Row]:
+    plain: list[float] = []
+    off: list[float] = []
+    on: list[float] = []
+    for _ in range(rounds):
+        plain += plain_epochs()
+        off += engine_epochs(OFF)
+        on += engine_epochs(ON)
+    base = median(plain)
+    return [
+        Row("epoch time, engine, monitors off (small CNN)", "throughput >= 0.97 of plain Keras", median(off),
+            baseline=base, max_ratio=1 / 0.97, repeats=len(off)),
+        Row("epoch time, engine, grad norms every step + feature maps /50", "throughput >= 0.90 of plain Keras",
+            median(on), baseline=base, max_ratio=1 / 0.90, repeats=len(on)),
+    ]
+
+
+def start_and_stop_rows(repeats: int = 3) -> list[Row]:
+    engine = TrainingEngine(warm=1)
+    firsts: list[float] = []
+    stops: list[float] = []
+    data = {"source": "toy.xor", "options": {"samples": 20000}}
+    try:
+        for _ in range(repeats):
+            engine.pool.refill()
+            engine.pool._idle[0].wait_ready(120)
+            first = threading.Event()
+            with tempfile.TemporaryDirectory() as run_dir:
+                t0 = time.perf_counter()
+                run = engine.start(mlp(), data, {"epochs": 50}, run_dir)
+                run.batch_ended.connect(lambda m, flag=first: flag.set())
+                first.wait(120)
+                firsts.append(time.perf_counter() - t0)
+                t1 = time.perf_counter()
+                run.stop()
+                result = run.wait(120)
+                stops.append(time.perf_counter() - t1)
+                assert isinstance(result, Finished), result
+                assert result.stopped
+    finally:
+        engine.close()
+    return [Row("start to first batch, warm worker (small MLP)", "<= 2 s", median(firsts), limit=2.0,
+                repeats=len(firsts)),
+            Row("stop latency (stop() to finished)", "<= 1 s", median(stops), limit=1.0, repeats=len(stops))]
+
+
+def _flood(conn: Any, count: int) -> None:
+    for i in range(count):
+        conn.send(BatchEnd(0, i, i + 1, {"loss": 0.5, "accuracy": 0.9}, count))
+    conn.send(Finished({}, 1, False, "", "", "cpu", 0.0, 0.0))
+    conn.close()
+
+
+class _FloodWorker:
+    """Just enough of ``WorkerProcess`` for ``TrainingRun`` to read a flooding child."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.stop, self.pause = threading.Event(), threading.Event()
+        self.process: Any = ctx.Process(target=_flood, args=(child, FLOOD), daemon=True)  # type: ignore[attr-defined]
+        self.process.start()
+        child.close()
+
+    def alive(self) -> bool:
+        return bool(self.process.is_alive())
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def dispose(self) -> None:
+        self.conn.close()
+
+    def stderr_tail(self) -> str:
+        return ""
+
+
+def message_row() -> Row:
+    worker = _FloodWorker()
+    run = TrainingRun(Job({}, {}, {}, ""), worker)  # type: ignore[arg-type]
+    stamps: list[float] = []
+    run.batch_ended.connect(lambda m: stamps.append(time.perf_counter()))
+    run.worker.conn.send = lambda job: None  # the flood needs no job
+    run.start()
+    run.wait(120)
+    per_message = (stamps[-1] - stamps[0]) / max(1, len(stamps) - 1)  # child start-up left out
+    return Row(f"message through pipe + reader + signal ({len(stamps)} msgs)", ">= 10,000 messages/s",
+               per_message, limit=1e-4, repeats=len(stamps))
+
+
+def run() -> list[Row]:
+    return [*epoch_rows(), *start_and_stop_rows(), message_row()]
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row, "ok" if row.ok else "MISSED", f"ratio {row.ratio:.3f}" if row.ratio else "")
