@@ -260,9 +260,12 @@ class MainWindow(QMainWindow):
         graph = self.document.graph
         if not len(graph):
             return
-        heights = {i.node_id: i.boundingRect().height() for i in self.scene.node_items()}
+        items = self.scene.node_items()
+        heights = {i.node_id: i.shape().boundingRect().height() for i in items}
+        anchors = {i.node_id: min(p.pos().y() for p in i.ports.values()) for i in items if i.ports}
         ids = [n.id for n in graph.nodes]
-        positions = layered_layout(ids, [(e.src, e.dst) for e in graph.edges], heights, WIDTH, gap_x=110)
+        positions = layered_layout(ids, [(e.src, e.dst) for e in graph.edges], heights, WIDTH, gap_x=110,
+                                   anchors=anchors)
         x0, y0 = min(n.x for n in graph.nodes), min(n.y for n in graph.nodes)
         px, py = min(p[0] for p in positions.values()), min(p[1] for p in positions.values())
         moved = {nid: (x - px + x0, y - py + y0) for nid, (x, y) in positions.items()}
