@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Sequence
 
 import tests.benchmarks as package
-from tests.benchmarks.common import Row, seconds
+from tests.benchmarks.common import Row
 
 HEADERS = ("figure", "target", "median", "baseline", "ratio", "result")
 
@@ -43,7 +43,7 @@ def collect(names: Sequence[str]) -> tuple[list[tuple[str, Row]], list[str]]:
 def cells(row: Row) -> tuple[str, ...]:
     ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "-"
     result = {True: "ok", False: "MISSED", None: "-"}[row.ok]
-    return (row.figure, row.target, seconds(row.median), seconds(row.baseline), ratio, result)
+    return (row.figure, row.target, row.show(row.median), row.show(row.baseline), ratio, result)
 
 
 def table(rows: Sequence[Row]) -> str:

@@ -26,6 +26,13 @@ class Row:
     limit: float | None = None
     max_ratio: float | None = None
     repeats: int = 0
+    unit: str = "s"
+    """``s`` for durations (shown as ms or s); any other unit is printed after the plain number."""
+
+    def show(self, value: float | None) -> str:
+        if value is None or self.unit == "s":
+            return seconds(value)
+        return f"{value:.4g} {self.unit}"
 
     @property
     def ratio(self) -> float | None:
