@@ -38,6 +38,8 @@ MIGRATIONS: dict[int, Migration] = {1: migrate_1_to_2}
 def migrate(data: dict[str, Any], where: str, app_version: str) -> dict[str, Any]:
     """Apply every step from the file's version to ``FORMAT_VERSION``."""
     version = data.get("format_version")
+    if version is None:
+        raise ProjectError("format_version is missing: this is not a Layerbench project file", where)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ProjectError(f"format_version must be a whole number, not {version!r}", where)
     if version > FORMAT_VERSION:

@@ -98,6 +98,7 @@ BROKEN: dict[str, tuple[Callable[[], bytes], str]] = {
     "duplicate_id": (lambda: _mutated(lambda d: _nodes(d)[1].update(id="a1")), "used twice"),
     "newer_version": (lambda: _mutated(lambda d: d.update(format_version=FORMAT_VERSION + 5)),
                       f"format_version {FORMAT_VERSION + 5}"),
+    "no_version": (lambda: _mutated(lambda d: d.pop("format_version")), "format_version is missing"),
     "version_not_int": (lambda: _mutated(lambda d: d.update(format_version="2")), "whole number"),
     "dotdot_member": (lambda: zip_bytes({PROJECT_JSON: json.dumps(good_json()).encode(), "../evil.txt": b"x"}),
                       "outside the archive"),
