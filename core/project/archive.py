@@ -9,6 +9,7 @@ new one in place, so at every instant the path holds a complete file, old or new
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import stat
@@ -170,7 +171,7 @@ def _fsync_dir(folder: Path) -> None:
 def _remove_stale_temps(path: Path) -> None:
     """Temp files left by a save that was killed, once they are old enough not to be someone's live save."""
     now = time.time()
-    for old in path.parent.glob(f".{path.name}.*.tmp"):
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         with contextlib.suppress(OSError):
             if now - old.stat().st_mtime > STALE_TEMP_SECONDS:
                 old.unlink()

@@ -64,7 +64,7 @@ def autosave(project: Project, key: str) -> Path:
     original = project.path
     save_project(project, target, backup=False, adopt=False)
     meta = {
-        "original": str(original) if original else None,
+        "original": str(original.resolve()) if original else None,
         "name": project.name or (original.stem if original else "untitled"),
         "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "pid": os.getpid(),
