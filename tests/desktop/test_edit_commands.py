@@ -197,3 +197,11 @@ def test_layered_layout_orders_layers_and_reduces_crossings() -> None:
     pos = layered_layout(nodes, edges, dict.fromkeys(nodes, 100.0), 200)
     assert pos["a"][0] == pos["b"][0] < pos["c"][0] == pos["d"][0] < pos["e"][0]
     assert (pos["a"][1] < pos["b"][1]) == (pos["c"][1] < pos["d"][1])
+
+
+def test_layered_layout_gives_skip_connections_their_own_lane() -> None:
+    nodes = ["inp", "conv", "bn", "add", "out"]
+    edges = [("inp", "conv"), ("conv", "bn"), ("bn", "add"), ("inp", "add"), ("add", "out")]
+    pos = layered_layout(nodes, edges, dict.fromkeys(nodes, 100.0), 200, gap_y=40)
+    assert pos["add"][1] == pos["inp"][1] == pos["out"][1]
+    assert pos["conv"][1] == pos["bn"][1] > pos["inp"][1] + 100
