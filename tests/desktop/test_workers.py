@@ -35,7 +35,8 @@ def test_export_refused_while_graph_has_problems(empty_window: MainWindow,
     empty_window.editor.add_node("Dense", 0, 0)
     empty_window.document.refresh()
     assert not empty_window.exports.start("python", Path("/tmp/never.py"))
-    assert dialogs[-1][0] == "warning" and "Fix the problems first" in dialogs[-1][1]
+    assert dialogs[-1][0] == "warning"
+    assert "Fix the problems first" in dialogs[-1][1]
 
 
 @pytest.mark.tf
