@@ -119,6 +119,10 @@ def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir:
     """Train, stream every message through ``send``, evaluate, save; returns the engine's ``Finished``."""
     started = time.perf_counter()
     send(Phase("building", f"{config.agent.kind} on {config.env.id}"))
+    if not isinstance(config.agent, QLearningConfig):
+        from core.rl.agents.keras_tools import set_threads
+
+        set_threads(config.threads)
     agent = make_agent(config)
     folder = RunFolder(run_dir)
     folder.path.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,24 @@ def network_from_config(config: RLConfig, env: EnvInfo, role: str) -> tuple[Grap
     return graph, online, other
 
 
+def set_threads(threads: int) -> bool:
+    """Limit TensorFlow to ``threads`` threads (0: its default); False when its runtime already started.
+
+    One update of a small network is a few tiny matrix products: thread hand-offs cost more than they save,
+    and on a busy machine extra threads only wait for cores.
+    """
+    import tensorflow as tf
+
+    if threads <= 0:
+        return True
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        return False
+    return True
+
+
 def make_optimizer(cfg: OptimizerConfig) -> Any:
     """A Keras optimizer by class name (``Adam``, ``SGD``, ``RMSprop``, ...) with its keyword arguments."""
     import keras
