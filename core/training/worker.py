@@ -166,8 +166,11 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
         from core.training.distributed import train_multi_worker
 
         return train_multi_worker(job, send, control)
-    setup_device(config.device, config.mixed_precision, job.virtual_cpus)
+    policy = setup_device(config.device, config.mixed_precision, job.virtual_cpus)
     import keras
+
+    if policy != "float32":
+        send(Log("info", f"mixed precision: {policy} (variables stay float32)"))
 
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)

@@ -220,3 +220,13 @@ def test_data_graph_mismatch_is_refused(tmp_path: Path) -> None:
     assert result.kind == "data"
     assert "(2,)" in result.error
     assert "(3,)" in result.error
+
+
+def test_mixed_precision_trains(tmp_path: Path) -> None:
+    result, messages = train(tmp_path, mlp(2, [8], 2), {"source": "toy.gaussians", "options": {"samples": 64}},
+                             epochs=1, mixed_precision=True)
+    assert isinstance(result, Finished), result
+    assert any(isinstance(m, Log) and "mixed_" in m.text for m in messages)
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
