@@ -1,0 +1,262 @@
+"""Puts training into the main window: the Training, Dashboard and Runs docks, and the glue between them
+(start a run, follow it on a ~30 Hz timer, colour the canvas by gradient health, keep finished runs in the
+project, overlay ticked runs). ``install_training_docks(window)`` is the one call the main window makes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
+
+from core.training.config import describe_error
+from core.training.messages import Failed, Finished
+from desktop.panels.dashboard import Dashboard, learning_rates
+from desktop.panels.health_banner import flagged_layers
+from desktop.panels.runs import RunsPanel, store_run
+from desktop.panels.session import TrainingSession
+from desktop.panels.training import TrainingPanel
+from desktop.plots.gradients import layer_health
+from desktop.plots.health_overlay import HealthOverlay
+from desktop.plots.metrics import RunCurves, live_arrays
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
+
+REFRESH_MS = 33
+
+
+def default_recipe(graph: Any) -> dict[str, Any]:
+    """A dataset that fits the graph's input, so Start works on a fresh project."""
+    shape = next((n.params.get("shape") for n in graph.nodes if n.type == "Input"), None) or []
+    if list(shape)[:2] == [28, 28]:
+        return {"source": "shapes", "options": {"samples": 600}}
+    if list(shape)[:2] == [8, 8] or list(shape) == [64]:
+        return {"source": "digits"}
+    return {"source": "toy.circle"}
+
+
+class TrainingDocks(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = TrainingSession(self)
+        self.panel = TrainingPanel()
+        self.dashboard = Dashboard(self._push)
+        self.runs = RunsPanel(self.project)
+        self.overlay = HealthOverlay(window.scene)
+        self.current: str | None = None
+        """Run id of a re-opened stored run shown as the current one (None: the live run)."""
+        self.live_run_id: str | None = None
+        self._histories: dict[str, dict[str, np.ndarray]] = {}
+        self._doc: Any = None
+        self._shown_gradients: Any = None
+        self._add_docks()
+        self._connect()
+        self.timer = QTimer(self)
+        self.timer.setInterval(REFRESH_MS)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+        self._check_document()
+
+    def _add_docks(self) -> None:
+        w = self.window
+        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+        self.docks = {"training": w._dock("training", "Training", self.panel, right),
+                      "dashboard": w._dock("dashboard", "Dashboard", self.dashboard, bottom),
+                      "runs": w._dock("runs", "Runs", self.runs, right)}
+        w.tabifyDockWidget(w.docks["inspector"], self.docks["training"])
+        w.tabifyDockWidget(self.docks["training"], self.docks["runs"])
+        w.docks["inspector"].raise_()
+        w.resizeDocks([self.docks["training"]], [400], Qt.Orientation.Horizontal)
+        w.resizeDocks([self.docks["dashboard"]], [330], Qt.Orientation.Vertical)
+        menu = next((m for m in w.findChildren(QMenu) if m.title() == "&Panels"), None)
+        for dock in self.docks.values():
+            if menu is not None:
+                menu.addAction(dock.toggleViewAction())
+
+    def _connect(self) -> None:
+        p = self.panel
+        p.start_clicked.connect(self.start)
+        p.pause_clicked.connect(self.toggle_pause)
+        p.stop_clicked.connect(self.session.stop)
+        p.form.changed.connect(self._settings_edited)
+        p.data.changed.connect(self._data_edited)
+        self.session.on_finished = self._store
+        self.session.run_ended.connect(self._ended)
+        self.session.health_changed.connect(self._health)
+        self.session.logged.connect(self.window.log.log)
+        self.session.phase_changed.connect(lambda phase, detail: self.window.log.log(f"training: {phase} {detail}"))
+        self.runs.overlay_changed.connect(lambda _ids: self.dashboard.invalidate())
+        self.runs.reopened.connect(self.reopen)
+        self.runs.changed.connect(lambda: self.window.document.mark_dirty())
+
+    # ---- the project ---------------------------------------------------------------------------
+    def project(self) -> Any:
+        return self.window.projects.project_for_save()
+
+    def _check_document(self) -> None:
+        doc = self.window.document
+        if doc is self._doc:
+            return
+        if self._doc is not None:
+            self._doc.graph.changed.disconnect(self._graph_edited)
+        self._doc = doc
+        doc.graph.changed.connect(self._graph_edited)
+        project = self.project()
+        if project.training:
+            self.panel.form.set_values(project.training)
+        self.panel.data.set_recipe(project.data or default_recipe(doc.graph))
+        self._histories.clear()
+        self.current = None
+        self.overlay.clear()
+        self.runs.refresh()
+
+    def _settings_edited(self) -> None:
+        if self.panel.form.error():
+            return
+        training = self.project().training
+        training.clear()
+        training.update(self.panel.form.config().to_dict())
+
+    def _data_edited(self, recipe: dict[str, Any]) -> None:
+        data = self.project().data
+        data.clear()
+        data.update(recipe)
+
+    def _reload_form(self) -> None:
+        self.panel.form.set_values(self.project().training)
+
+    def _push(self, command: Any) -> str | None:
+        return self.window.editor.push(command)
+
+    def _graph_edited(self) -> None:
+        if self.session.running:
+            self.panel.snapshot.show()
+
+    # ---- runs ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.session.running:
+            return
+        try:
+            config = self.panel.form.config()
+        except ValidationError as exc:
+            self.panel.error.setText(f"Settings: {describe_error(exc)}")
+            return
+        self._settings_edited()
+        self._data_edited(self.panel.data.recipe())
+        self.current, self.live_run_id = None, None
+        self.overlay.clear()
+        self.dashboard.banner.hide()
+        self.dashboard.metrics.show_runs([])
+        self.dashboard.invalidate()
+        self.session.start(self.window.document.graph, self.panel.data.recipe(), config)
+        self.panel.set_running(True)
+        self.window.log.log(f"Training started ({config.optimizer.name}, {config.epochs} epochs)")
+
+    def toggle_pause(self) -> None:
+        run = self.session.run
+        if run is None or run.done:
+            return
+        if run.paused:
+            self.session.resume()
+        else:
+            self.session.pause()
+        self.panel.set_running(True, paused=run.paused)
+
+    def _store(self, run: Any, result: Finished) -> None:
+        assert self.session.config is not None
+        self.live_run_id = store_run(self.project(), run.history.arrays(), self.session.config, result,
+                                     self.session.progress.batches)
+        self.window.document.mark_dirty()
+        self.runs.refresh()
+
+    def _ended(self, run: Any, result: Finished | Failed) -> None:
+        self.panel.set_running(False)
+        self.tick()
+        if isinstance(result, Failed):
+            where = f" ({result.node})" if result.node else ""
+            self.window.show_message(f"Training failed{where}: {result.error}")
+        else:
+            self.window.show_message(f"Training {'stopped' if result.stopped else 'finished'} after "
+                                     f"{result.epochs_done} epochs on {result.device}")
+
+    def reopen(self, run_id: str) -> None:
+        """Show a stored run as the current one (its curves, its settings in the form)."""
+        run = self.project().run(run_id)
+        self.current = run_id
+        if "config" in run.info:
+            self.panel.form.set_values(run.info["config"])
+        self.dashboard.invalidate()
+        self.docks["dashboard"].raise_()
+
+    def history(self, run_id: str) -> dict[str, np.ndarray]:
+        if run_id not in self._histories:
+            self._histories[run_id] = self.project().history(run_id)
+        return self._histories[run_id]
+
+    def curves(self) -> list[RunCurves]:
+        """The current run first, then the ticked runs to overlay."""
+        out: list[RunCurves] = []
+        s = self.session
+        if self.current is None and s.run is not None:
+            arrays = live_arrays(s.run.history)
+            if s.config is not None and len(arrays.get("epoch/x", ())):
+                arrays["epoch/learning_rate"] = learning_rates(s.config, arrays["epoch/x"] * max(s.progress.batches, 1))
+            out.append(RunCurves("live", "current run", arrays, s.progress.batches))
+        project = self.project()
+        known = {r.id: r for r in project.runs}
+        skip = {self.current, self.live_run_id if self.current is None else None}
+        if self.current in known:
+            out.append(self._stored(known[self.current], primary=True, index=0))
+        for i, run_id in enumerate(self.runs.ticked()):
+            if run_id in known and run_id not in skip:
+                out.append(self._stored(known[run_id], primary=False, index=i + 1))
+        return out
+
+    def _stored(self, run: Any, primary: bool, index: int) -> RunCurves:
+        return RunCurves(run.id, run.label or run.id, self.history(run.id), int(run.info.get("batches", 1) or 1),
+                         primary=primary, color_index=index)
+
+    # ---- timer ---------------------------------------------------------------------------------
+    def tick(self) -> None:
+        self._check_document()
+        s = self.session
+        if s.run is not None and s.config is not None:
+            self.panel.show_progress(s.progress, s.config.batch_size)
+        if self.dashboard.isVisible():
+            self.dashboard.refresh(self.curves(), s)
+        self._colour_canvas()
+
+    def _colour_canvas(self) -> None:
+        grads = self.session.last_gradients
+        if grads is None or grads is self._shown_gradients or self.current is not None:
+            return
+        self._shown_gradients = grads
+        self.overlay.apply(layer_health(dict(zip(grads.layers, grads.norms))))
+
+    def _health(self, msg: Any) -> None:
+        status = layer_health(dict(zip(msg.layers, msg.norms)))
+        self.dashboard.banner.show_health(msg.health, flagged_layers(status, msg.health), msg.detail,
+                                          self.window.document.graph, self.project().training, self._reload_form)
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.session.close()
+
+
+def install_training_docks(window: MainWindow) -> TrainingDocks:
+    """Add the training docks to ``window`` (called once from ``MainWindow.__init__``)."""
+    docks = TrainingDocks(window)
+    window.training = docks  # type: ignore[attr-defined]
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(docks.close)
+    return docks
+
+
+def dock_of(window: MainWindow, key: str) -> QDockWidget:
+    return window.docks[key]

@@ -1,0 +1,260 @@
+"""A live curve plot: curves made once and fed with ``setData`` (peak downsampling, clip to view), a log
+scale switch, EMA smoothing drawn over the raw curve (never instead of it), a crosshair readout, and
+PNG/CSV export and copy.
+
+pyqtgraph 0.14 ignores ``plot(..., autoDownsample=True, clipToView=True)``; the settings are made on each
+curve (FACTS.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.plots import export
+from desktop.plots.smoothing import Ema
+
+PALETTE = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d",
+           "#862e9c", "#1864ab", "#a61e4d", "#087f5b")
+
+
+def color(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def style_plot(item: pg.PlotItem, dark: bool = False) -> None:
+    fg = "#c9ced8" if dark else "#3a4150"
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(fg))
+        axis.setTextPen(pg.mkPen(fg))
+    item.showGrid(x=True, y=True, alpha=0.18)
+
+
+@dataclass
+class CurveSpec:
+    """How one curve looks: legend name, colour, width, dashed, markers (for per-epoch points)."""
+
+    name: str
+    color: str
+    width: float = 1.5
+    dashed: bool = False
+    symbol: str | None = None
+    smooth: bool = False
+    """Draw an EMA over it (when smoothing is on) and show the raw curve faded underneath."""
+
+
+class LivePlot(QWidget):
+    """One plot with its toolbar. Call ``set_curve`` from a timer; nothing redraws per message."""
+
+    def __init__(self, title: str, x_label: str, y_label: str, log_y: bool = False, smoothing: bool = True,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.widget = pg.PlotWidget(background=None)
+        self.item: pg.PlotItem = self.widget.getPlotItem()
+        self.item.setLabel("bottom", x_label)
+        self.item.setLabel("left", y_label)
+        self.item.setTitle(f"<span style='font-size:10pt'>{title}</span>")
+        style_plot(self.item, _dark(self))
+        self.legend = self.item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.smoothed: dict[str, pg.PlotDataItem] = {}
+        self.specs: dict[str, CurveSpec] = {}
+        self.data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._emas: dict[str, Ema] = {}
+        self._build_bar(smoothing, log_y)
+        self._crosshair()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(self.bar)
+        layout.addWidget(self.widget, 1)
+        self.set_log_y(log_y)
+
+    # ---- toolbar -------------------------------------------------------------------------------
+    def _build_bar(self, smoothing: bool, log_y: bool) -> None:
+        self.bar = QHBoxLayout()
+        self.bar.setContentsMargins(4, 0, 4, 0)
+        self.log_box = QCheckBox("Log scale")
+        self.log_box.setChecked(log_y)
+        self.log_box.toggled.connect(self.set_log_y)
+        self.smooth_box = QCheckBox("Smooth")
+        self.smooth_box.setToolTip("Exponential moving average drawn over the raw curve (which stays visible)")
+        self.smooth_weight = QDoubleSpinBox()
+        self.smooth_weight.setRange(0.0, 0.999)
+        self.smooth_weight.setSingleStep(0.05)
+        self.smooth_weight.setDecimals(3)
+        self.smooth_weight.setValue(0.9)
+        self.smooth_weight.setToolTip("Smoothing weight: 0 = none, closer to 1 = smoother")
+        self.smooth_box.toggled.connect(self._smoothing_changed)
+        self.smooth_weight.valueChanged.connect(self._smoothing_changed)
+        self.readout = QLabel("")
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setMinimumWidth(80)
+        self.bar.addWidget(self.log_box)
+        if smoothing:
+            self.bar.addWidget(self.smooth_box)
+            self.bar.addWidget(self.smooth_weight)
+        else:
+            self.smooth_box.hide()
+            self.smooth_weight.hide()
+        self.bar.addWidget(self.readout, 1)
+        self.bar.addWidget(self._export_button())
+
+    def _export_button(self) -> QToolButton:
+        button = QToolButton()
+        button.setText("Export")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.addAction("Save as PNG…", self.ask_save_png)
+        menu.addAction("Export data as CSV…", self.ask_save_csv)
+        menu.addSeparator()
+        menu.addAction("Copy image", lambda: export.copy_png(self.widget))
+        menu.addAction("Copy data (CSV)", lambda: export.copy_csv(self.columns()))
+        button.setMenu(menu)
+        self.export_menu = menu
+        return button
+
+    def set_log_y(self, on: bool) -> None:
+        self.item.setLogMode(y=bool(on))
+        if self.log_box.isChecked() != bool(on):
+            self.log_box.setChecked(bool(on))
+
+    def _smoothing_changed(self, *_: object) -> None:
+        for key, ema in self._emas.items():
+            ema.reset(self.smooth_weight.value())
+            self._apply_smoothing(key)
+
+    @property
+    def smoothing(self) -> bool:
+        return self.smooth_box.isChecked() and self.smooth_weight.value() > 0
+
+    # ---- curves --------------------------------------------------------------------------------
+    def curve(self, key: str, spec: CurveSpec) -> pg.PlotDataItem:
+        """The curve for ``key``, made on first use (with downsampling and clip-to-view on the curve)."""
+        existing = self.curves.get(key)
+        if existing is not None:
+            return existing
+        pen = pg.mkPen(spec.color, width=spec.width,
+                       style=Qt.PenStyle.DashLine if spec.dashed else Qt.PenStyle.SolidLine)
+        kwargs = {"symbol": spec.symbol, "symbolSize": 6, "symbolBrush": spec.color,
+                  "symbolPen": None} if spec.symbol else {}
+        item = self.item.plot(name=spec.name, pen=pen, **kwargs)
+        item.setDownsampling(auto=True, method="peak")
+        item.setClipToView(True)
+        self.curves[key] = item
+        self.specs[key] = spec
+        if spec.smooth:
+            self._emas[key] = Ema(self.smooth_weight.value())
+        return item
+
+    def set_curve(self, key: str, spec: CurveSpec, x: np.ndarray, y: np.ndarray) -> None:
+        n = min(len(x), len(y))
+        x, y = x[:n], y[:n]
+        self.data[key] = (x, y)
+        self.curve(key, spec).setData(x, y)
+        if spec.smooth:
+            self._apply_smoothing(key)
+
+    def _apply_smoothing(self, key: str) -> None:
+        spec, raw = self.specs[key], self.curves[key]
+        x, y = self.data.get(key, (np.empty(0), np.empty(0)))
+        item = self.smoothed.get(key)
+        if not self.smoothing:
+            raw.setOpacity(1.0)
+            if item is not None:
+                item.setVisible(False)
+            return
+        raw.setOpacity(0.35)
+        if item is None:
+            item = pg.PlotDataItem(pen=pg.mkPen(spec.color, width=spec.width + 1.0))
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            self.item.addItem(item)
+            self.smoothed[key] = item
+        item.setVisible(True)
+        item.setData(x, self._emas[key].update(y)[: len(x)])
+
+    def remove_curves(self, prefix: str = "") -> None:
+        for key in [k for k in self.curves if k.startswith(prefix)]:
+            self.item.removeItem(self.curves.pop(key))
+            self.legend.removeItem(self.specs[key].name)
+            smoothed = self.smoothed.pop(key, None)
+            if smoothed is not None:
+                self.item.removeItem(smoothed)
+            self.specs.pop(key, None)
+            self.data.pop(key, None)
+            self._emas.pop(key, None)
+
+    # ---- crosshair -----------------------------------------------------------------------------
+    def _crosshair(self) -> None:
+        pen = pg.mkPen(QColor(128, 128, 128, 160), width=1, style=Qt.PenStyle.DotLine)
+        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+        self.hline = pg.InfiniteLine(angle=0, movable=False, pen=pen)
+        for line in (self.vline, self.hline):
+            line.setVisible(False)
+            self.item.addItem(line, ignoreBounds=True)
+        self.proxy = pg.SignalProxy(self.widget.scene().sigMouseMoved, rateLimit=30, slot=self._moved)
+
+    def _moved(self, event: tuple[QPointF]) -> None:
+        pos = event[0]
+        if not self.item.sceneBoundingRect().contains(pos):
+            for line in (self.vline, self.hline):
+                line.setVisible(False)
+            return
+        point = self.item.vb.mapSceneToView(pos)
+        self.show_readout(point.x(), point.y())
+
+    def show_readout(self, x: float, y: float) -> str:
+        """Move the crosshair to ``(x, y)`` (view coordinates) and show the curves' values at ``x``."""
+        self.vline.setPos(x)
+        self.hline.setPos(y)
+        for line in (self.vline, self.hline):
+            line.setVisible(True)
+        parts = [f"x {x:.4g}"]
+        for key, (xs, ys) in list(self.data.items())[:6]:
+            if len(xs):
+                i = int(np.clip(np.searchsorted(xs, x), 0, len(xs) - 1))
+                parts.append(f"{self.specs[key].name} {ys[i]:.4g}")
+        text = "   ".join(parts)
+        self.readout.setText(text)
+        return text
+
+    # ---- export --------------------------------------------------------------------------------
+    def columns(self) -> dict[str, np.ndarray]:
+        """Every curve's raw data as CSV columns ``<name> x`` and ``<name>``."""
+        out: dict[str, np.ndarray] = {}
+        for key, (x, y) in self.data.items():
+            name = self.specs[key].name
+            out[f"{name} x"] = np.array(x, dtype="float64")
+            out[name] = np.array(y, dtype="float64")
+        return out
+
+    def ask_save_png(self) -> None:
+        path = export.ask_path(self, "Save plot as PNG", f"{self.title}.png", "PNG images (*.png)")
+        if path:
+            export.save_png(self.widget, path)
+
+    def ask_save_csv(self) -> None:
+        path = export.ask_path(self, "Export plot data", f"{self.title}.csv", "CSV files (*.csv)")
+        if path:
+            export.save_csv(self.columns(), path)
+
+
+def _dark(widget: QWidget) -> bool:
+    return widget.palette().window().color().lightness() < 128

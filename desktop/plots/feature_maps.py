@@ -1,0 +1,133 @@
+"""Feature maps: pick a conv layer, see every channel as its own image in a grid, the input beside them.
+
+All channel images live in one ViewBox (one ``ImageItem`` per channel, placed with ``setRect``), which keeps
+64 channels cheap to lay out and redraw. Each channel is scaled to its own range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.plots.export import copy_png, save_png
+
+GAP = 0.12
+"""Space between channel tiles, as a fraction of a tile."""
+
+
+def grid_shape(channels: int) -> tuple[int, int]:
+    cols = int(np.ceil(np.sqrt(channels)))
+    return int(np.ceil(channels / max(cols, 1))), cols
+
+
+def normalise(image: np.ndarray) -> np.ndarray:
+    a = np.asarray(image, dtype="float32")
+    finite = a[np.isfinite(a)]
+    if not finite.size:
+        return np.zeros_like(a)
+    lo, hi = float(finite.min()), float(finite.max())
+    return np.nan_to_num((a - lo) / (hi - lo if hi > lo else 1.0))
+
+
+class FeatureMapView(QWidget):
+    """``show_maps(step, maps)`` with maps ``{node name: (h, w, channels)}``; ``set_input`` shows the sample."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer = QComboBox()
+        self.layer.setObjectName("feature_layer")
+        self.layer.setMinimumWidth(160)
+        self.layer.currentTextChanged.connect(self._redraw)
+        self.caption = QLabel("Turn on “Feature maps” under Monitors; a model with convolutions shows them here.")
+        self.caption.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.input_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, invertY=True, enableMouse=False)
+        self.input_image = pg.ImageItem(axisOrder="row-major")
+        self.input_box.addItem(self.input_image)
+        self.maps_box = self.graphics.addViewBox(row=0, col=1, lockAspect=True, invertY=True)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 1)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 4)
+        self.channel_images: list[pg.ImageItem] = []
+        self.maps: dict[str, np.ndarray] = {}
+        self.step = 0
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Layer"))
+        top.addWidget(self.layer)
+        top.addWidget(self.caption, 1)
+        for text, slot in (("Save PNG…", self._save), ("Copy image", lambda: copy_png(self.graphics))):
+            from PySide6.QtWidgets import QPushButton
+
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            top.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.graphics, 1)
+
+    def set_input(self, sample: np.ndarray | None) -> None:
+        """The input the maps come from (an image: (h, w) or (h, w, 1|3)); ``None`` clears it."""
+        if sample is None:
+            self.input_image.clear()
+            return
+        a = np.asarray(sample, dtype="float32")
+        a = a[..., 0] if a.ndim == 3 and a.shape[-1] == 1 else a
+        if a.ndim == 1:
+            a = a[None, :]
+        self.input_image.setImage(normalise(a), autoLevels=False, levels=(0.0, 1.0))
+        self.input_box.autoRange(padding=0.02)
+
+    def show_maps(self, step: int, maps: Mapping[str, np.ndarray]) -> None:
+        self.step, self.maps = step, dict(maps)
+        names = list(maps)
+        if names != [self.layer.itemText(i) for i in range(self.layer.count())]:
+            current = self.layer.currentText()
+            self.layer.blockSignals(True)
+            self.layer.clear()
+            self.layer.addItems(names)
+            if current in names:
+                self.layer.setCurrentText(current)
+            self.layer.blockSignals(False)
+        self._redraw()
+
+    def _redraw(self, *_: object) -> None:
+        maps = self.maps.get(self.layer.currentText())
+        if maps is None:
+            return
+        maps = maps if maps.ndim == 3 else maps.reshape(maps.shape[0], -1, 1)
+        h, w, channels = maps.shape
+        self._ensure_tiles(channels, h, w)
+        for c, item in enumerate(self.channel_images):
+            item.setImage(normalise(maps[:, :, c]), autoLevels=False, levels=(0.0, 1.0))
+        self.caption.setText(f"{self.layer.currentText()}: {channels} channels of {h}×{w} at step {self.step}")
+
+    def _ensure_tiles(self, channels: int, h: int, w: int) -> None:
+        if len(self.channel_images) == channels and self._tile == (h, w):
+            return
+        for item in self.channel_images:
+            self.maps_box.removeItem(item)
+        _rows, cols = grid_shape(channels)
+        cmap = pg.colormap.get("viridis")
+        self.channel_images = []
+        for c in range(channels):
+            r, k = divmod(c, cols)
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setColorMap(cmap)
+            item.setRect(k * w * (1 + GAP), r * h * (1 + GAP), w, h)
+            self.maps_box.addItem(item)
+            self.channel_images.append(item)
+        self._tile = (h, w)
+        self.maps_box.autoRange(padding=0.02)
+
+    _tile: tuple[int, int] = (0, 0)
+
+    def _save(self) -> None:
+        from desktop.plots.export import ask_path
+
+        path = ask_path(self, "Save feature maps", "feature_maps.png", "PNG images (*.png)")
+        if path:
+            save_png(self.graphics, path)

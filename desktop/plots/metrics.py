@@ -1,0 +1,120 @@
+"""Loss and every metric, training and validation, per batch and per epoch, for one run or several overlaid.
+
+A run's curves come as a flat dict of arrays, the form ``History.arrays()`` and ``Project.history`` use:
+``batch/x`` (steps), ``batch/loss``, ``epoch/x`` (epochs), ``epoch/val_accuracy``... The x axis is in
+epochs for both: a batch at step ``s`` sits at ``s / batches_per_epoch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+
+from core.training.history import History
+from desktop.plots.base import CurveSpec, LivePlot, color
+
+HIDDEN = ("grad_global_norm",)
+"""Scalar logs shown elsewhere (the gradient plot), not as a metric."""
+TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error", "mse": "Mean squared error",
+          "auc": "AUC", "precision": "Precision", "recall": "Recall", "learning_rate": "Learning rate"}
+
+
+@dataclass
+class RunCurves:
+    """One run to draw: a key, a legend label, its arrays and its batches per epoch."""
+
+    key: str
+    label: str
+    arrays: Mapping[str, np.ndarray]
+    batches: int = 1
+    primary: bool = True
+    color_index: int = 0
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def live_arrays(history: History) -> dict[str, np.ndarray]:
+    """Views (no copies) of a live run's buffers, keyed like ``History.arrays``."""
+    out: dict[str, np.ndarray] = {}
+    for prefix, series in (("batch", history.batch), ("epoch", history.epoch), ("grad", history.gradients)):
+        out[f"{prefix}/x"] = series.x.data
+        for name, buf in list(series.values.items()):
+            out[f"{prefix}/{name}"] = buf.data
+    return out
+
+
+def metric_names(arrays: Mapping[str, np.ndarray]) -> list[str]:
+    """Base metric names in a stable order, loss first (``val_`` prefixes folded into their metric)."""
+    names: list[str] = []
+    for key in arrays:
+        prefix, _, name = key.partition("/")
+        if prefix not in ("batch", "epoch") or name == "x" or name in HIDDEN:
+            continue
+        base = name.removeprefix("val_")
+        if base not in names:
+            names.append(base)
+    return sorted(names, key=lambda n: (n != "loss", n == "learning_rate", n))
+
+
+class MetricsView(QWidget):
+    """A grid of plots, one per metric, made as metrics first appear."""
+
+    COLUMNS = 2
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.plots: dict[str, LivePlot] = {}
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setSpacing(6)
+        self.empty = QLabel("Start a run (or tick runs in the Runs list) to see loss and metrics here.")
+        self.empty.setWordWrap(True)
+        self.grid.addWidget(self.empty, 0, 0)
+        self._keys: set[str] = set()
+
+    def plot_for(self, metric: str) -> LivePlot:
+        plot = self.plots.get(metric)
+        if plot is None:
+            self.empty.hide()
+            title = TITLES.get(metric, metric.replace("_", " ").capitalize())
+            plot = LivePlot(title, "epoch", title.lower(), log_y=metric in ("loss", "learning_rate"))
+            plot.setObjectName(f"plot_{metric}")
+            i = len(self.plots)
+            self.grid.addWidget(plot, i // self.COLUMNS, i % self.COLUMNS)
+            self.plots[metric] = plot
+        return plot
+
+    def show_runs(self, runs: Sequence[RunCurves]) -> None:
+        """Draw ``runs`` (called by the refresh timer); curves of runs no longer listed are removed."""
+        keys = {r.key for r in runs}
+        for gone in self._keys - keys:
+            for plot in self.plots.values():
+                plot.remove_curves(gone + ":")
+        self._keys = keys
+        for run in runs:
+            arrays = {**run.arrays, **run.extra}
+            for metric in metric_names(arrays):
+                self._draw(self.plot_for(metric), run, arrays, metric)
+
+    def _draw(self, plot: LivePlot, run: RunCurves, arrays: Mapping[str, np.ndarray], metric: str) -> None:
+        label = "" if run.primary else f"{run.label}: "
+        base = color(run.color_index)
+        batch_y = arrays.get(f"batch/{metric}")
+        if batch_y is not None and len(batch_y) and (run.primary or metric != "learning_rate"):
+            x = arrays["batch/x"][: len(batch_y)] / max(run.batches, 1)
+            spec = CurveSpec(f"{label}train (batch)" if run.primary else f"{label}train", base, 1.0, smooth=True)
+            plot.set_curve(f"{run.key}:batch/{metric}", spec, x, batch_y)
+        for name, dashed, title in ((metric, False, "train (epoch)"), (f"val_{metric}", True, "validation")):
+            y = arrays.get(f"epoch/{name}")
+            if y is None or not len(y) or (name == metric and not run.primary and batch_y is not None):
+                continue
+            tint = base if not run.primary or dashed else _darker(base)
+            spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol="o" if run.primary else None)
+            plot.set_curve(f"{run.key}:epoch/{name}", spec, arrays["epoch/x"][: len(y)], y)
+
+
+def _darker(hex_color: str) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"#{int(r * 0.6):02x}{int(g * 0.6):02x}{int(b * 0.6):02x}"
