@@ -126,7 +126,10 @@ def _arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str])
 def _keras_layer_arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str]) -> str:
     got = [tensors[(e.src, e.src_port)] for e in graph.in_edges(node.id, "in")]
     form = node.params["call"]
-    if form == "args" or (form == "single" and len(got) == 1):
+    template = node.params.get("call_args")
+    if template:  # constants among the inputs, e.g. x + 3.0
+        arg = ", ".join(got[a["input"]] if "input" in a else literal(a.get("value")) for a in template)
+    elif form == "args" or (form == "single" and len(got) == 1):
         arg = ", ".join(got)
     else:
         arg = "[" + ", ".join(got) + "]"

@@ -19,6 +19,7 @@ from typing import Any
 from core.catalog.builtin.keras_layer import KERAS_LAYER
 from core.catalog.registry import all_specs
 from core.catalog.specs import LayerSpec
+from core.graph.errors import GraphError
 from core.graph.model import Edge, Graph, Node
 from core.project.errors import ProjectError
 from core.project.weights import Weights
@@ -52,6 +53,9 @@ def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
 def call_layer(layer: Any, inputs: list[Any], params: Mapping[str, Any]) -> Any:
     """Call an imported layer the way its original model did."""
     kwargs = dict(params.get("call_kwargs") or {})
+    template = params.get("call_args")
+    if template:
+        return layer(*[inputs[a["input"]] if "input" in a else a.get("value") for a in template], **kwargs)
     form = params.get("call", "single")
     if form == "single":
         return layer(inputs[0], **kwargs) if len(inputs) == 1 else layer(inputs, **kwargs)
@@ -222,18 +226,18 @@ class _Importer:
         if len(outputs) != 1:
             raise ProjectError(f"layer {layer.name!r} ({type(layer).__name__}) returns {len(outputs)} tensors; "
                                "layers with several outputs cannot be opened as a graph yet")
-        form, kwargs = _call_form(layer, knode)
+        call = _call_form(layer, knode)
         parents = [self._source(t) for t in knode.input_tensors]
         self.uses[id(layer)] = self.uses.get(id(layer), 0) + 1
         if self.uses[id(layer)] == 2:
             self.notes.append(f"layer {layer.name} is used several times; each use becomes its own node with a "
                               "copy of the weights (they are no longer shared)")
-        node = self._node_for(layer, knode, form, kwargs)
+        node = self._node_for(layer, knode, call)
         parents = self._distinct(parents)
         self._place(node, parents)
         for parent in parents:
             self.graph.add_edge(Edge(parent, node.id))
-        if layer.weights:
+        if getattr(layer, "weights", None):  # plain operations (``x + y``) have none
             self.weights[node.name] = list(layer.get_weights())
         self._map(outputs[0], node.id)
 
@@ -251,16 +255,16 @@ class _Importer:
             out.append(parent)
         return out
 
-    def _node_for(self, layer: Any, knode: Any, form: str, kwargs: dict[str, Any]) -> Node:
+    def _node_for(self, layer: Any, knode: Any, call: _Call) -> Node:
         name = self._name(layer.name)
-        config = layer.get_config()
-        for spec in _specs_by_class().get(type(layer).__name__, []) if not kwargs else []:
-            if not _fits_ports(spec, form):
+        plain = not call.kwargs and call.template is None and hasattr(layer, "get_config")
+        for spec in _specs_by_class().get(type(layer).__name__, []) if plain else []:
+            if not _fits_ports(spec, call.form):
                 continue
-            params = params_from_config(spec, config)
-            if params is not None and same_config(spec, params, layer):
+            params = params_from_config(spec, layer.get_config())
+            if params is not None and _agrees(spec, params, layer, knode) and same_config(spec, params, layer):
                 return self.graph.make_node(spec.id, params, name=name)
-        return self.graph.make_node(KERAS_LAYER, _keras_layer_params(layer, knode, form, kwargs), name=name)
+        return self.graph.make_node(KERAS_LAYER, _keras_layer_params(layer, knode, call), name=name)
 
     def _check_outputs(self, func: Any) -> None:
         """Keep every model output an output: one that also feeds other layers gets an Identity after it."""
@@ -276,6 +280,17 @@ class _Importer:
                                   f"{tail.name} after it keeps it an output of the graph")
 
 
+def _agrees(spec: LayerSpec, params: Mapping[str, Any], layer: Any, knode: Any) -> bool:
+    """Whether pure-Python inference gives the shape and parameter count Keras has for this call."""
+    try:
+        inferred = spec.infer(params, [tuple(_shape(t)) for t in knode.input_tensors])
+    except GraphError:
+        return False
+    if [list(s) for s in inferred.outputs] != [_shape(t) for t in knode.outputs]:
+        return False
+    return inferred.trainable + inferred.non_trainable == _count(layer.weights)
+
+
 def _fits_ports(spec: LayerSpec, form: str) -> bool:
     """Whether the builder passes inputs to the spec's layer the way the original call did."""
     if len(spec.inputs) != 1:
@@ -287,46 +302,76 @@ def _is_tensor(value: Any) -> bool:
     return hasattr(value, "_keras_history")
 
 
-def _call_form(layer: Any, knode: Any) -> tuple[str, dict[str, Any]]:
+@dataclass
+class _Call:
+    """How a layer was called: ``form`` (single, list, args), extra keyword arguments and, when constants sit
+    among the positional arguments (``x + 3.0``), a template of ``{"input": i}`` and ``{"value": v}``."""
+
+    form: str
+    kwargs: dict[str, Any]
+    template: list[dict[str, Any]] | None = None
+
+
+def _json(value: Any, layer: Any) -> Any:
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        raise ProjectError(f"layer {layer.name!r} is called with arguments that cannot be stored: {value!r}") from None
+
+
+def _template(args: tuple[Any, ...], layer: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    count = 0
+    for arg in args:
+        if _is_tensor(arg):
+            out.append({"input": count})
+            count += 1
+        elif isinstance(arg, bool | int | float | str) or arg is None:
+            out.append({"value": _json(arg, layer)})
+        else:
+            raise ProjectError(f"layer {layer.name!r} is called with arguments Layerbench cannot represent")
+    return out
+
+
+def _call_form(layer: Any, knode: Any) -> _Call:
     args, kwargs = knode.arguments.args, knode.arguments.kwargs
     if any(_is_tensor(v) for v in kwargs.values()):
         raise ProjectError(f"layer {layer.name!r} takes a tensor as a keyword argument; pass tensors "
                            "positionally to open this model as a graph")
     # Keras records training=False for every symbolic call and the functional model overrides it at run
     # time, so only an explicit training=True (e.g. Monte Carlo dropout) is worth keeping.
-    extra = {k: v for k, v in kwargs.items() if v is not None and not (k == "training" and v is False)}
-    try:
-        extra = json.loads(json.dumps(extra))
-    except (TypeError, ValueError):
-        raise ProjectError(f"layer {layer.name!r} is called with arguments that cannot be stored: "
-                           f"{sorted(extra)}") from None
+    extra = _json({k: v for k, v in kwargs.items() if v is not None and not (k == "training" and v is False)}, layer)
     if len(args) == 1 and _is_tensor(args[0]):
-        return "single", extra
+        return _Call("single", extra)
     if len(args) == 1 and isinstance(args[0], list | tuple) and all(_is_tensor(a) for a in args[0]):
-        return "list", extra
+        return _Call("list", extra)
     if args and all(_is_tensor(a) for a in args):
-        return "args", extra
-    raise ProjectError(f"layer {layer.name!r} is called with arguments Layerbench cannot represent")
+        return _Call("args", extra)
+    return _Call("args", extra, _template(tuple(args), layer))
 
 
 def _shape(tensor: Any) -> list[int | None]:
     return [None if d is None else int(d) for d in tensor.shape[1:]]
 
 
-def _keras_layer_params(layer: Any, knode: Any, form: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+def _count(weights: Any) -> int:
     import numpy as np
 
-    trainable = sum(int(np.prod(w.shape)) for w in layer.trainable_weights)
-    total = sum(int(np.prod(w.shape)) for w in layer.weights)
+    return sum(int(np.prod(w.shape)) for w in weights or [])
+
+
+def _keras_layer_params(layer: Any, knode: Any, call: _Call) -> dict[str, Any]:
+    trainable = _count(getattr(layer, "trainable_weights", None))
     return {
         "class_name": type(layer).__name__,
         "config": serialized(layer),
-        "call": form,
-        "call_kwargs": kwargs,
+        "call": call.form,
+        "call_kwargs": call.kwargs,
+        "call_args": call.template,
         "input_shapes": [_shape(t) for t in knode.input_tensors],
         "output_shapes": [_shape(t) for t in knode.outputs],
         "trainable_params": trainable,
-        "non_trainable_params": total - trainable,
+        "non_trainable_params": _count(getattr(layer, "weights", None)) - trainable,
     }
 
 

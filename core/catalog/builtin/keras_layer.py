@@ -82,6 +82,8 @@ KERAS_LAYER_SPEC = LayerSpec(
         ParamSpec("call", "choice", "single", "how the inputs are passed: one tensor, a list, or positional "
                   "arguments in edge order", choices=CALL_FORMS),
         ParamSpec("call_kwargs", "json", {}, "further keyword arguments of the call (no tensors)"),
+        ParamSpec("call_args", "json", None, "positional arguments when constants sit among the inputs: a list "
+                  "of {\"input\": index} and {\"value\": constant}", allow_none=True),
         ParamSpec("input_shapes", "json", None, "input shapes recorded at import (without batch)",
                   allow_none=True),
         ParamSpec("output_shapes", "json", None, "output shapes recorded at import (without batch)",
