@@ -116,6 +116,8 @@ def validate(data: Any, where: str) -> ProjectModel:
     """The checked model of ``project.json``; ``ProjectError`` names the first bad field."""
     try:
         return ProjectModel.model_validate(data)
+    except RecursionError:
+        return _raise("is nested too deeply to be a project", where)
     except ValidationError as exc:
         err = exc.errors()[0]
         path = field_path(tuple(err["loc"]))

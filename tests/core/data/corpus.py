@@ -98,6 +98,8 @@ BROKEN: dict[str, tuple[Callable[[], bytes], str]] = {
     "duplicate_id": (lambda: _mutated(lambda d: _nodes(d)[1].update(id="a1")), "used twice"),
     "newer_version": (lambda: _mutated(lambda d: d.update(format_version=FORMAT_VERSION + 5)),
                       f"format_version {FORMAT_VERSION + 5}"),
+    "deeply_nested_json": (lambda: zip_bytes({PROJECT_JSON: b'{"format_version": 2, "graphs": ' + b'{"a":' * 50_000
+                                               + b"1" + b"}" * 50_001}), "not valid JSON"),
     "no_version": (lambda: _mutated(lambda d: d.pop("format_version")), "format_version is missing"),
     "version_not_int": (lambda: _mutated(lambda d: d.update(format_version="2")), "whole number"),
     "dotdot_member": (lambda: zip_bytes({PROJECT_JSON: json.dumps(good_json()).encode(), "../evil.txt": b"x"}),
