@@ -5,20 +5,26 @@ Targets (all seeded, so a rerun on the same stack gives the same learning curve)
 - Q-learning on FrozenLake 4x4 slippery: greedy success rate >= 0.70 over 1,000 evaluation episodes
   (the optimum is about 0.74; gymnasium's own reward threshold is 0.70).
 - DQN on CartPole-v1: mean return >= 475 over 100 greedy evaluation episodes within 100,000 training
-  environment steps. Training evaluates greedily every 10 episodes (20 episodes, not counted as training
-  steps) and keeps the best weights, as DQN on CartPole is known to forget; the final 100 episodes are
-  played with those weights.
-- REINFORCE on CartPole-v1: the same 475 over 100 greedy episodes within 1,000 training episodes (same
-  keep-best evaluation every 20 episodes).
+  environment steps. Training evaluates greedily every 5 episodes (30 episodes on a separate environment,
+  not counted as training steps), keeps the best weights (DQN on CartPole is known to forget) and stops once
+  an evaluation is perfect (500); the final 100 episodes, on other seeds, are played with the kept weights.
+- REINFORCE on CartPole-v1: the same 475 over 100 greedy episodes within 1,000 training episodes (the same
+  keep-best evaluation, every 20 episodes with 20 episodes).
 - Speed: environment steps per second of each agent while learning, against a bare gymnasium loop
   with a random policy measured in the same run (the ratio is how many times slower the agent steps).
 
 Quality rows report the shortfall (``target - achieved``, 0 when met) against a limit of 0, with the achieved
 value in the figure text; speed rows report seconds per environment step with the random loop as baseline.
+
+Measured once on a shared 2-core machine (load 6-10 from other work): Q-learning 0.729 success (20,000
+episodes, 30 s); DQN 500.0 +- 0 after 81,583 training steps (1,025 episodes); REINFORCE 499.96 +- 0.4 after
+580 episodes; steps per second while learning: random CartPole loop 13,089, Q-learning 8,162 (1.6x slower),
+REINFORCE 2,253 (5.8x), DQN with one update per step 150 (87x).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -28,7 +34,7 @@ from core.rl.agents.base import Agent
 from core.rl.agents.loop import train
 from core.rl.config import DQNConfig, EnvConfig, EvalConfig, OptimizerConfig, QLearningConfig, ReinforceConfig, RLConfig
 from core.rl.envs import describe
-from core.rl.messages import EpisodeEnded, RLFinished
+from core.rl.messages import EpisodeEnded, Evaluated, RLFinished
 from core.rl.networks import fit_to_env, mlp_graph
 from core.rl.play import evaluate
 from core.rl.runner import make_agent
@@ -50,12 +56,12 @@ def _network(hidden: tuple[int, ...], output_activation: str) -> dict[str, Any]:
     return fit_to_env(mlp_graph((4,), hidden, 2, output_activation), env)
 
 
-def dqn_config(total_steps: int = 100_000, evaluate_every: int = 10) -> RLConfig:
+def dqn_config(total_steps: int = 100_000, evaluate_every: int = 5) -> RLConfig:
     agent = DQNConfig(gamma=0.99, optimizer=OptimizerConfig(name="Adam", params={"learning_rate": 5e-4}),
                       buffer_size=50_000, batch_size=64, learning_starts=1_000, train_every=1,
                       target_update_every=500, double=True, epsilon_start=1.0, epsilon_end=0.02,
                       epsilon_decay_steps=20_000, total_steps=total_steps, grad_every=1_000)
-    ev = EvalConfig(every_episodes=evaluate_every, episodes=20, keep_best=True, stop_at=500.0)
+    ev = EvalConfig(every_episodes=evaluate_every, episodes=30, keep_best=True, stop_at=500.0)
     return RLConfig(agent=agent, graph=_network((64, 64), "linear"), seed=SEED, evaluation=ev)
 
 
@@ -74,6 +80,9 @@ def learn(agent: Agent) -> tuple[RLFinished, float, list[float]]:
     for msg in train(agent):
         if isinstance(msg, EpisodeEnded):
             returns.append(msg.ret)
+        elif isinstance(msg, Evaluated):
+            print(f"  evaluation at {msg.total_steps} steps: {msg.mean:.1f} ± {msg.std:.1f}", file=sys.stderr,
+                  flush=True)
         elif isinstance(msg, RLFinished):
             finished = msg
     assert finished is not None
