@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import tempfile
 import threading
 from collections.abc import Callable
@@ -117,6 +118,7 @@ def train_rl(args: argparse.Namespace) -> int:
     """Train an RL project headless, printing episodes; the run is saved into the project."""
     from core.rl.runner import run_rl
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for a terminal
     path = project_path(args)
     project = Project.load(path)
     config = rl_config(project, args)
