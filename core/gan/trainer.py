@@ -25,7 +25,7 @@ from core.gan.messages import (
     GanStarted,
     GanStep,
 )
-from core.gan.samples import diversity_ratio, grid_for, latent, latent_path, nearest_distance
+from core.gan.samples import grid_for, latent, latent_path, mean_pairwise_distance, nearest_distance
 from core.gan.steps import GanSteps, group_norms, layer_groups
 from core.graph.errors import GraphError
 from core.graph.model import Graph
@@ -64,6 +64,7 @@ class _Reporter:
         self.steps, self.config, self.latent_dim = steps, config, latent_dim
         rng = np.random.default_rng(config.seed)
         self.real = data[rng.choice(len(data), min(len(data), config.diversity_samples), replace=False)]
+        self.real_spread = mean_pairwise_distance(self.real)
         self.fixed = latent(config.sample_count, latent_dim, config.latent_distribution, config.seed)
         self.g_names, self.g_groups = layer_groups(steps.g)
         self.d_names, self.d_groups = layer_groups(steps.d)
@@ -77,7 +78,7 @@ class _Reporter:
         self._probe_seed += 1
         z = latent(len(self.real), self.latent_dim, self.config.latent_distribution, self._probe_seed)
         fake = self.steps.sample(z)
-        ratio = diversity_ratio(fake, self.real)
+        ratio = mean_pairwise_distance(fake) / self.real_spread if self.real_spread > 0 else 0.0
         return GanDiversity(step, ratio, nearest_distance(fake, self.real), ratio < self.config.collapse_ratio)
 
     def gradients(self, step: int, out: Mapping[str, np.ndarray]) -> list[GanGradients]:
