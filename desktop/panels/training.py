@@ -41,6 +41,11 @@ def seconds_text(value: float | None) -> str:
     return f"{minutes} min {secs:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
 
 
+def short_device(name: str) -> str:
+    """``/job:localhost/replica:0/task:0/device:CPU:0`` -> ``CPU:0``."""
+    return name.rsplit("device:", 1)[-1] if "device:" in name else name
+
+
 def progress_text(p: Progress, batch_size: int) -> str:
     """``epoch 2/10 · batch 17/32 · 410 samples/s · ETA 12.0 s``."""
     parts = [f"epoch {min(p.epoch + 1, max(p.epochs, 1))}/{p.epochs}"]
@@ -145,9 +150,11 @@ class TrainingPanel(QWidget):
 
     def show_progress(self, p: Progress, batch_size: int) -> None:
         """Called by the refresh timer."""
-        self.bar.setValue(int(p.fraction() * 1000))
+        self.bar.setValue(1000 if p.phase == "finished" else int(p.fraction() * 1000))
         if p.phase in ("training", "paused", "stopping") and p.batches:
             self.bar.setFormat(progress_text(p, batch_size))
+        elif p.phase in ("finished", "stopped"):
+            self.bar.setFormat(f"{p.phase.capitalize()} after {p.epoch} of {p.epochs} epochs ({p.step:,} steps)")
         text = PHASE_TEXT.get(p.phase, p.phase)
         if p.phase == "compiling":
             text += f" {seconds_text(_elapsed(p))}"
@@ -156,7 +163,7 @@ class TrainingPanel(QWidget):
         self.phase.setText(text)
         bits = []
         if p.device:
-            bits.append(f"device: {p.device}")
+            bits.append(f"device: {short_device(p.device)}")
         if p.first_batch is not None:
             bits.append(f"time to first batch: {seconds_text(p.first_batch)}")
         self.details.setText(" · ".join(bits))

@@ -68,11 +68,12 @@ class TrainingDocks(QObject):
         self.docks = {"training": w._dock("training", "Training", self.panel, right),
                       "dashboard": w._dock("dashboard", "Dashboard", self.dashboard, bottom),
                       "runs": w._dock("runs", "Runs", self.runs, right)}
+        w.tabifyDockWidget(w.docks["log"], self.docks["dashboard"])
         w.tabifyDockWidget(w.docks["inspector"], self.docks["training"])
         w.tabifyDockWidget(self.docks["training"], self.docks["runs"])
         w.docks["inspector"].raise_()
         w.resizeDocks([self.docks["training"]], [400], Qt.Orientation.Horizontal)
-        w.resizeDocks([self.docks["dashboard"]], [330], Qt.Orientation.Vertical)
+        w.resizeDocks([self.docks["dashboard"]], [360], Qt.Orientation.Vertical)
         menu = next((m for m in w.findChildren(QMenu) if m.title() == "&Panels"), None)
         for dock in self.docks.values():
             if menu is not None:
@@ -155,6 +156,10 @@ class TrainingDocks(QObject):
         self.dashboard.invalidate()
         self.session.start(self.window.document.graph, self.panel.data.recipe(), config)
         self.panel.set_running(True)
+        preview = self.panel.data.preview
+        self.dashboard.features.set_input(None if preview is None or preview.samples_x is None
+                                          else preview.samples_x[0])
+        self.docks["dashboard"].raise_()
         self.window.log.log(f"Training started ({config.optimizer.name}, {config.epochs} epochs)")
 
     def toggle_pause(self) -> None:

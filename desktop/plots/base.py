@@ -37,12 +37,24 @@ def color(i: int) -> str:
 
 
 def style_plot(item: pg.PlotItem, dark: bool = False) -> None:
-    fg = "#c9ced8" if dark else "#3a4150"
+    fg = foreground(dark)
     for name in ("left", "bottom"):
         axis = item.getAxis(name)
         axis.setPen(pg.mkPen(fg))
         axis.setTextPen(pg.mkPen(fg))
+        axis.enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than plain numbers
     item.showGrid(x=True, y=True, alpha=0.18)
+
+
+def foreground(dark: bool) -> str:
+    return "#c9ced8" if dark else "#3a4150"
+
+
+def add_legend(item: pg.PlotItem, dark: bool = False) -> pg.LegendItem:
+    back = QColor("#23272e" if dark else "#ffffff")
+    back.setAlpha(210)
+    return item.addLegend(offset=(-8, 8), labelTextSize="8pt", labelTextColor=foreground(dark),
+                          brush=pg.mkBrush(back), pen=pg.mkPen(QColor(128, 128, 128, 90)))
 
 
 @dataclass
@@ -69,9 +81,8 @@ class LivePlot(QWidget):
         self.item: pg.PlotItem = self.widget.getPlotItem()
         self.item.setLabel("bottom", x_label)
         self.item.setLabel("left", y_label)
-        self.item.setTitle(f"<span style='font-size:10pt'>{title}</span>")
         style_plot(self.item, _dark(self))
-        self.legend = self.item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.legend = add_legend(self.item, _dark(self))
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.smoothed: dict[str, pg.PlotDataItem] = {}
         self.specs: dict[str, CurveSpec] = {}
@@ -90,6 +101,9 @@ class LivePlot(QWidget):
     def _build_bar(self, smoothing: bool, log_y: bool) -> None:
         self.bar = QHBoxLayout()
         self.bar.setContentsMargins(4, 0, 4, 0)
+        self.heading = QLabel(f"<b>{self.title}</b>")
+        self.bar.addWidget(self.heading)
+        self.bar.addSpacing(8)
         self.log_box = QCheckBox("Log scale")
         self.log_box.setChecked(log_y)
         self.log_box.toggled.connect(self.set_log_y)

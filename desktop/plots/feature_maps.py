@@ -1,6 +1,6 @@
 """Feature maps: pick a conv layer, see every channel as its own image in a grid, the input beside them.
 
-All channel images live in one ViewBox (one ``ImageItem`` per channel, placed with ``setRect``), which keeps
+All channel images live in one ViewBox (one ``ImageItem`` per channel, placed with ``setPos``), which keeps
 64 channels cheap to lay out and redraw. Each channel is scaled to its own range.
 """
 
@@ -100,14 +100,17 @@ class FeatureMapView(QWidget):
             return
         maps = maps if maps.ndim == 3 else maps.reshape(maps.shape[0], -1, 1)
         h, w, channels = maps.shape
-        self._ensure_tiles(channels, h, w)
+        fresh = self._ensure_tiles(channels, h, w)
         for c, item in enumerate(self.channel_images):
             item.setImage(normalise(maps[:, :, c]), autoLevels=False, levels=(0.0, 1.0))
+        if fresh:
+            self.maps_box.autoRange(padding=0.02)
         self.caption.setText(f"{self.layer.currentText()}: {channels} channels of {h}×{w} at step {self.step}")
 
-    def _ensure_tiles(self, channels: int, h: int, w: int) -> None:
+    def _ensure_tiles(self, channels: int, h: int, w: int) -> bool:
+        """Lay out one image per channel; True when the layout was (re)made."""
         if len(self.channel_images) == channels and self._tile == (h, w):
-            return
+            return False
         for item in self.channel_images:
             self.maps_box.removeItem(item)
         _rows, cols = grid_shape(channels)
@@ -117,11 +120,11 @@ class FeatureMapView(QWidget):
             r, k = divmod(c, cols)
             item = pg.ImageItem(axisOrder="row-major")
             item.setColorMap(cmap)
-            item.setRect(k * w * (1 + GAP), r * h * (1 + GAP), w, h)
+            item.setPos(k * w * (1 + GAP), r * h * (1 + GAP))  # one view unit per pixel
             self.maps_box.addItem(item)
             self.channel_images.append(item)
         self._tile = (h, w)
-        self.maps_box.autoRange(padding=0.02)
+        return True
 
     _tile: tuple[int, int] = (0, 0)
 

@@ -61,7 +61,7 @@ def metric_names(arrays: Mapping[str, np.ndarray]) -> list[str]:
 class MetricsView(QWidget):
     """A grid of plots, one per metric, made as metrics first appear."""
 
-    COLUMNS = 2
+    COLUMNS = 3
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,7 +79,7 @@ class MetricsView(QWidget):
         if plot is None:
             self.empty.hide()
             title = TITLES.get(metric, metric.replace("_", " ").capitalize())
-            plot = LivePlot(title, "epoch", title.lower(), log_y=metric in ("loss", "learning_rate"))
+            plot = LivePlot(title, "epoch", title.lower(), log_y=False)
             plot.setObjectName(f"plot_{metric}")
             i = len(self.plots)
             self.grid.addWidget(plot, i // self.COLUMNS, i % self.COLUMNS)
@@ -111,8 +111,11 @@ class MetricsView(QWidget):
             if y is None or not len(y) or (name == metric and not run.primary and batch_y is not None):
                 continue
             tint = base if not run.primary or dashed else _darker(base)
+            title = "schedule" if metric == "learning_rate" else title
             spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol="o" if run.primary else None)
             plot.set_curve(f"{run.key}:epoch/{name}", spec, arrays["epoch/x"][: len(y)], y)
+            if metric == "learning_rate" and np.nanmin(y) == np.nanmax(y):
+                plot.item.setYRange(0.0, 1.5 * float(y[0]))  # a constant rate: show it against zero
 
 
 def _darker(hex_color: str) -> str:
