@@ -9,7 +9,6 @@ nothing standard is refused and nothing changes on the way. Keras files load wit
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from core.graph.errors import GraphError
 from core.graph.model import Edge, Graph, Node
 from core.project.errors import ProjectError
 from core.project.weights import Weights
+from core.translate.keras_calls import Call, call_form
 from core.translate.keras_params import params_from_config, same_config, serialized
 
 X_STEP, Y_STEP = 220.0, 90.0
@@ -226,7 +226,7 @@ class _Importer:
         if len(outputs) != 1:
             raise ProjectError(f"layer {layer.name!r} ({type(layer).__name__}) returns {len(outputs)} tensors; "
                                "layers with several outputs cannot be opened as a graph yet")
-        call = _call_form(layer, knode)
+        call = call_form(layer, knode)
         parents = [self._source(t) for t in knode.input_tensors]
         self.uses[id(layer)] = self.uses.get(id(layer), 0) + 1
         if self.uses[id(layer)] == 2:
@@ -255,7 +255,7 @@ class _Importer:
             out.append(parent)
         return out
 
-    def _node_for(self, layer: Any, knode: Any, call: _Call) -> Node:
+    def _node_for(self, layer: Any, knode: Any, call: Call) -> Node:
         name = self._name(layer.name)
         plain = not call.kwargs and call.template is None and hasattr(layer, "get_config")
         for spec in _specs_by_class().get(type(layer).__name__, []) if plain else []:
@@ -298,58 +298,6 @@ def _fits_ports(spec: LayerSpec, form: str) -> bool:
     return spec.inputs[0].multiple == (form == "list")
 
 
-def _is_tensor(value: Any) -> bool:
-    return hasattr(value, "_keras_history")
-
-
-@dataclass
-class _Call:
-    """How a layer was called: ``form`` (single, list, args), extra keyword arguments and, when constants sit
-    among the positional arguments (``x + 3.0``), a template of ``{"input": i}`` and ``{"value": v}``."""
-
-    form: str
-    kwargs: dict[str, Any]
-    template: list[dict[str, Any]] | None = None
-
-
-def _json(value: Any, layer: Any) -> Any:
-    try:
-        return json.loads(json.dumps(value))
-    except (TypeError, ValueError):
-        raise ProjectError(f"layer {layer.name!r} is called with arguments that cannot be stored: {value!r}") from None
-
-
-def _template(args: tuple[Any, ...], layer: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    count = 0
-    for arg in args:
-        if _is_tensor(arg):
-            out.append({"input": count})
-            count += 1
-        elif isinstance(arg, bool | int | float | str) or arg is None:
-            out.append({"value": _json(arg, layer)})
-        else:
-            raise ProjectError(f"layer {layer.name!r} is called with arguments Layerbench cannot represent")
-    return out
-
-
-def _call_form(layer: Any, knode: Any) -> _Call:
-    args, kwargs = knode.arguments.args, knode.arguments.kwargs
-    if any(_is_tensor(v) for v in kwargs.values()):
-        raise ProjectError(f"layer {layer.name!r} takes a tensor as a keyword argument; pass tensors "
-                           "positionally to open this model as a graph")
-    # Keras records training=False for every symbolic call and the functional model overrides it at run
-    # time, so only an explicit training=True (e.g. Monte Carlo dropout) is worth keeping.
-    extra = _json({k: v for k, v in kwargs.items() if v is not None and not (k == "training" and v is False)}, layer)
-    if len(args) == 1 and _is_tensor(args[0]):
-        return _Call("single", extra)
-    if len(args) == 1 and isinstance(args[0], list | tuple) and all(_is_tensor(a) for a in args[0]):
-        return _Call("list", extra)
-    if args and all(_is_tensor(a) for a in args):
-        return _Call("args", extra)
-    return _Call("args", extra, _template(tuple(args), layer))
-
-
 def _shape(tensor: Any) -> list[int | None]:
     return [None if d is None else int(d) for d in tensor.shape[1:]]
 
@@ -360,7 +308,7 @@ def _count(weights: Any) -> int:
     return sum(int(np.prod(w.shape)) for w in weights or [])
 
 
-def _keras_layer_params(layer: Any, knode: Any, call: _Call) -> dict[str, Any]:
+def _keras_layer_params(layer: Any, knode: Any, call: Call) -> dict[str, Any]:
     trainable = _count(getattr(layer, "trainable_weights", None))
     return {
         "class_name": type(layer).__name__,
