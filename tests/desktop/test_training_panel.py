@@ -4,6 +4,7 @@ in the project, a second run overlaid on the first, live feature maps. Runs trai
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -23,7 +24,7 @@ TIMEOUT = 120_000
 
 def chain(g: Graph, *specs: tuple[str, dict[str, Any]]) -> Graph:
     nodes = [g.add_node(g.make_node(t, p, 240 * i, 0)) for i, (t, p) in enumerate(specs)]
-    for a, b in zip(nodes, nodes[1:]):
+    for a, b in itertools.pairwise(nodes):
         g.add_edge(Edge(a.id, b.id))
     return g
 
@@ -89,7 +90,8 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     loss_plot = docks.dashboard.metrics.plots["loss"]
     qtbot.waitUntil(lambda: len(loss_plot.data.get("live:batch/loss", ((), ()))[1]) >= 5, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: docks.panel.bar.value() > 0, timeout=TIMEOUT)
-    assert "batch" in docks.panel.bar.format() and "ETA" in docks.panel.bar.format()
+    assert "batch" in docks.panel.bar.format()
+    assert "ETA" in docks.panel.bar.format()
     assert "tensorflow" not in sys.modules
 
     # live feature maps: one image per channel, each the conv output's size (28 - 2 = 26)
@@ -108,7 +110,9 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     stop_and_wait(qtbot, docks, 0)
     project = docks.project()
     (first,) = project.runs
-    assert first.status == "stopped" and first.weights and "config" in first.info
+    assert first.status == "stopped"
+    assert first.weights
+    assert "config" in first.info
     assert len(project.history(first.id)["batch/loss"]) >= 5
 
     # a second run (another optimizer) overlaid on the first
