@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -51,6 +52,46 @@ def _cells(info: NodeInfo) -> tuple[str, str, str, str]:
     return shape, f"{info.params:,}", human_count(info.flops) if info.flops else "", rf
 
 
+class SummaryModel(QAbstractTableModel):
+    """One row per node in graph order; rebuilt (model reset) after each inference."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, str, tuple[str, ...]]] = []
+        """``(node id, category, cells)`` per row."""
+
+    def set_rows(self, rows: list[tuple[str, str, tuple[str, ...]]]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        node_id, category, cells = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cells[col]
+        if role == ID_ROLE:
+            return node_id
+        if role == Qt.ItemDataRole.DecorationRole and col == 1:
+            return category_icon(category)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (3, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and cells[col] == "invalid":
+            return colors().error
+        return None
+
+
 class SummaryPanel(QWidget):
     """Rows in graph order; ``node_clicked`` when a row is clicked."""
 
@@ -58,15 +99,17 @@ class SummaryPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.model = SummaryModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(100)  # sizing reads 100 rows, not every row of a large model
         header.setStretchLastSection(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.totals = QLabel()
@@ -84,26 +127,21 @@ class SummaryPanel(QWidget):
         layout.addLayout(foot)
         self.graph: Graph | None = None
         self.info: GraphInfo | None = None
-        self.table.cellClicked.connect(self._on_clicked)
+        self.table.clicked.connect(self._on_clicked)
         self.batch.valueChanged.connect(self._update_memory)
 
     def show_info(self, graph: Graph, info: GraphInfo) -> None:
         self.graph, self.info = graph, info
         order = info.order or [n.id for n in graph.nodes]
-        self.table.setRowCount(len(order))
-        for row, node_id in enumerate(order):
+        rows = []
+        for node_id in order:
             node = graph.node(node_id)
             cells = (node.name, node.spec.title, *_cells(info.nodes.get(node_id, NodeInfo(blocked=True))))
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(ID_ROLE, node_id)
-                if col in (3, 4):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if col == 1:
-                    item.setIcon(category_icon(node.spec.category))
-                if text == "invalid":
-                    item.setForeground(colors().error)
-                self.table.setItem(row, col, item)
+            rows.append((node_id, node.spec.category, cells))
+        resize = len(rows) != len(self.model.rows)
+        self.model.set_rows(rows)
+        if resize:
+            self.table.resizeColumnsToContents()
         self.totals.setText(
             f"Total params: <b>{info.total_params:,}</b> (trainable {info.trainable:,}, "
             f"non-trainable {info.non_trainable:,}) · FLOPs per sample: <b>{human_count(info.flops)}</b>"
@@ -117,18 +155,12 @@ class SummaryPanel(QWidget):
         self.memory.setText(f"Activations: <b>{human_bytes(mem)}</b> at")
 
     def row_of(self, node_id: str) -> int:
-        for row in range(self.table.rowCount()):
-            item = self.table.item(row, 0)
-            if item is not None and item.data(ID_ROLE) == node_id:
-                return row
-        return -1
+        return next((i for i, (nid, _, _) in enumerate(self.model.rows) if nid == node_id), -1)
 
     def cell_text(self, node_id: str, column: str) -> str:
         row = self.row_of(node_id)
-        item = self.table.item(row, COLUMNS.index(column)) if row >= 0 else None
-        return item.text() if item is not None else ""
+        return self.model.rows[row][2][COLUMNS.index(column)] if row >= 0 else ""
 
-    def _on_clicked(self, row: int, column: int) -> None:
-        item = self.table.item(row, 0)
-        if item is not None:
-            self.node_clicked.emit(str(item.data(ID_ROLE)))
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.node_clicked.emit(str(self.model.rows[index.row()][0]))

@@ -118,7 +118,7 @@ def test_rename_is_undoable(window: MainWindow, qtbot) -> None:  # type: ignore[
     assert edit.text() == "conv2d_1"
 
 
-def test_summary_totals_memory_and_row_click(window: MainWindow) -> None:
+def test_summary_totals_memory_and_row_click(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     settle(window)
     info = window.document.info
     assert f"{info.total_params:,}" in window.summary.totals.text()
@@ -126,5 +126,8 @@ def test_summary_totals_memory_and_row_click(window: MainWindow) -> None:
     window.summary.batch.setValue(64)
     assert window.summary.memory.text() != first
     conv2 = window.document.graph.nodes[2].id
-    window.summary.table.cellClicked.emit(window.summary.row_of(conv2), 0)
+    table = window.summary.table
+    window.docks["summary"].raise_()
+    index = window.summary.model.index(window.summary.row_of(conv2), 0)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
     assert window.scene.selected_node_ids() == [conv2]

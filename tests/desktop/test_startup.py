@@ -56,3 +56,33 @@ def test_dock_layout_and_geometry_are_remembered(qtbot) -> None:  # type: ignore
     assert second.docks["log"].isHidden()
     assert second.dockWidgetArea(second.docks["inspector"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert (second.width(), second.height()) == (701, 501)
+
+
+def test_main_opens_a_project_and_adds_training_without_tensorflow(tmp_path: Path) -> None:
+    from core.catalog.templates import load_template
+    from core.project import Project
+
+    path = tmp_path / "lenet.layerbench"
+    Project(graphs={"main": load_template("lenet_cnn")}, name="lenet").save(path)
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from desktop.app import main, make_app\n"
+        "make_app()\n"
+        "def check():\n"
+        "    w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == 'MainWindow')\n"
+        "    if not hasattr(w, 'training'):\n"
+        "        QTimer.singleShot(50, check)\n"
+        "        return\n"
+        "    print('DOC', w.document.title, len(w.document.graph), 'TF', 'tensorflow' in sys.modules, flush=True)\n"
+        "    w.close()\n"
+        "    QApplication.quit()\n"
+        "QTimer.singleShot(0, check)\n"
+        f"sys.exit(main([{str(path)!r}]))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAYERBENCH_DATA_DIR": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "DOC lenet 9 TF False" in out.stdout

@@ -96,6 +96,13 @@ def fonts() -> tuple[QFont, QFont, QFont]:
     return title, body, mono
 
 
+def _info_key(info: NodeInfo | None) -> tuple[Any, ...]:
+    if info is None:
+        return ()
+    error = str(info.error) if info.error is not None else None
+    return (tuple(info.outputs), info.trainable, info.non_trainable, error, info.blocked)
+
+
 class ErrorBadge(QGraphicsItem):
     """The red circle on an invalid node; its tooltip is the error text."""
 
@@ -176,6 +183,10 @@ class NodeItem(QGraphicsItem):
                 port.setPos(WIDTH if output else 0.0, body_top + body * (i + 1) / (len(ports) + 1))
 
     def set_info(self, info: NodeInfo | None) -> None:
+        key = _info_key(info)
+        if self.info is not None and key == _info_key(self.info):
+            self.info = info
+            return  # nothing visible changed: no repaint
         self.info = info
         error = info.error if info is not None else None
         self.badge.setVisible(error is not None)
