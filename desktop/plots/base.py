@@ -138,8 +138,8 @@ class LivePlot(QWidget):
         menu.addAction("Save as PNG…", self.ask_save_png)
         menu.addAction("Export data as CSV…", self.ask_save_csv)
         menu.addSeparator()
-        menu.addAction("Copy image", lambda: export.copy_png(self.widget))
-        menu.addAction("Copy data (CSV)", lambda: export.copy_csv(self.columns()))
+        self.copy_image_action = menu.addAction("Copy image", lambda: export.copy_png(self.widget))
+        self.copy_data_action = menu.addAction("Copy data (CSV)", lambda: export.copy_csv(self.columns()))
         button.setMenu(menu)
         self.export_menu = menu
         return button
