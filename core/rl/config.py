@@ -97,6 +97,6 @@ class RLConfig(_Strict):
     agent: AgentConfig = Field(default_factory=lambda: DQNConfig())
     graph: dict[str, Any] | None = None
     seed: int = 0
-    threads: int = Field(default=1, ge=0, le=256, description="TensorFlow threads in the worker (0: default)")
+    threads: int = Field(default=0, ge=0, le=256, description="TensorFlow threads in the worker (0: its default)")
     frame_fps: float = Field(default=0.0, ge=0, le=30, description="training frames per second sent (0: none)")
     evaluation: EvalConfig = Field(default_factory=lambda: EvalConfig())
