@@ -128,7 +128,10 @@ def _keras_layer_arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str,
     form = node.params["call"]
     template = node.params.get("call_args")
     if template:  # constants among the inputs, e.g. x + 3.0
-        arg = ", ".join(got[a["input"]] if "input" in a else literal(a.get("value")) for a in template)
+        arg = ", ".join(
+            (got[a["input"]] + (f"[{a['item']}]" if "item" in a else "")) if "input" in a else literal(a.get("value"))
+            for a in template
+        )
     elif form == "args" or (form == "single" and len(got) == 1):
         arg = ", ".join(got)
     else:

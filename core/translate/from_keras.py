@@ -50,12 +50,20 @@ def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
     return keras.saving.deserialize_keras_object(record, safe_mode=True)
 
 
+def _argument(entry: Mapping[str, Any], inputs: list[Any]) -> Any:
+    """One templated argument: a constant, an input, or one item of an input that is a list of tensors."""
+    if "input" not in entry:
+        return entry.get("value")
+    value = inputs[entry["input"]]
+    return value[entry["item"]] if "item" in entry else value
+
+
 def call_layer(layer: Any, inputs: list[Any], params: Mapping[str, Any]) -> Any:
     """Call an imported layer the way its original model did."""
     kwargs = dict(params.get("call_kwargs") or {})
     template = params.get("call_args")
     if template:
-        return layer(*[inputs[a["input"]] if "input" in a else a.get("value") for a in template], **kwargs)
+        return layer(*[_argument(a, inputs) for a in template], **kwargs)
     form = params.get("call", "single")
     if form == "single":
         return layer(inputs[0], **kwargs) if len(inputs) == 1 else layer(inputs, **kwargs)
@@ -146,6 +154,7 @@ class _Importer:
         self.sources: dict[int, str] = {}  # id(KerasTensor) -> node id
         self.keep: list[Any] = []  # keeps tensors alive so their ids stay unique
         self.uses: dict[int, int] = {}
+        self.pending: dict[int, tuple[str, int]] = {}  # outputs of multi-output layers not yet picked out
         self.depth: dict[str, int] = {}
 
     def run(self, model: Any) -> Imported:
@@ -186,10 +195,22 @@ class _Importer:
         self.sources[id(tensor)] = node_id
 
     def _source(self, tensor: Any) -> str:
+        if id(tensor) in self.pending:
+            self._pick(tensor, *self.pending.pop(id(tensor)))
         try:
             return self.sources[id(tensor)]
         except KeyError:
             raise ProjectError(f"tensor {getattr(tensor, 'name', tensor)} has no known source") from None
+
+    def _pick(self, tensor: Any, node_id: str, index: int) -> None:
+        """An Identity node taking item ``index`` of a layer with several outputs, made when it is first used."""
+        node = self.graph.node(node_id)
+        params = {"class_name": "Identity", "call": "args", "call_args": [{"input": 0, "item": index}],
+                  "output_shapes": [_shape(tensor)]}
+        picker = self.graph.make_node(KERAS_LAYER, params, name=self._name(f"{node.name}_out{index}"))
+        self._place(picker, [node_id])
+        self.graph.add_edge(Edge(node_id, picker.id))
+        self._map(tensor, picker.id)
 
     def _name(self, name: str) -> str:
         clean = re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "layer"
@@ -223,23 +244,25 @@ class _Importer:
 
     def _layer(self, layer: Any, knode: Any) -> None:
         outputs = list(knode.outputs)
-        if len(outputs) != 1:
-            raise ProjectError(f"layer {layer.name!r} ({type(layer).__name__}) returns {len(outputs)} tensors; "
-                               "layers with several outputs cannot be opened as a graph yet")
         call = call_form(layer, knode)
         parents = [self._source(t) for t in knode.input_tensors]
         self.uses[id(layer)] = self.uses.get(id(layer), 0) + 1
         if self.uses[id(layer)] == 2:
             self.notes.append(f"layer {layer.name} is used several times; each use becomes its own node with a "
                               "copy of the weights (they are no longer shared)")
-        node = self._node_for(layer, knode, call)
+        node = self._node_for(layer, knode, call, several=len(outputs) > 1)
         parents = self._distinct(parents)
         self._place(node, parents)
         for parent in parents:
             self.graph.add_edge(Edge(parent, node.id))
         if getattr(layer, "weights", None):  # plain operations (``x + y``) have none
             self.weights[node.name] = list(layer.get_weights())
-        self._map(outputs[0], node.id)
+        if len(outputs) == 1:
+            self._map(outputs[0], node.id)
+            return
+        for index, tensor in enumerate(outputs):  # each output is picked out when something uses it
+            self.keep.append(tensor)
+            self.pending[id(tensor)] = (node.id, index)
 
     def _distinct(self, parents: list[str]) -> list[str]:
         """The graph links a source to a node once; a repeated input (``mha(x, x)``) goes through an Identity."""
@@ -255,9 +278,9 @@ class _Importer:
             out.append(parent)
         return out
 
-    def _node_for(self, layer: Any, knode: Any, call: Call) -> Node:
+    def _node_for(self, layer: Any, knode: Any, call: Call, several: bool = False) -> Node:
         name = self._name(layer.name)
-        plain = not call.kwargs and call.template is None and hasattr(layer, "get_config")
+        plain = not several and not call.kwargs and call.template is None and hasattr(layer, "get_config")
         for spec in _specs_by_class().get(type(layer).__name__, []) if plain else []:
             if not _fits_ports(spec, call.form):
                 continue

@@ -300,3 +300,48 @@ def test_tensor_operators_and_constants(keras: Any, tmp_path: Path) -> None:
             layer.set_weights(weights[layer.name])
     data = _inputs(model)
     np.testing.assert_allclose(np.asarray(scripted(data[0])), np.asarray(model(data[0])), atol=1e-5)
+
+
+def test_layers_with_several_outputs(keras: Any, tmp_path: Path) -> None:
+    """LSTM(return_state=True) and attention scores: each output used becomes a picked-out Identity node."""
+    from core.translate.codegen import generate
+    from core.translate.shapes import infer_graph
+
+    seq = keras.Input((7, 4), name="seq")
+    out, h, c = keras.layers.LSTM(5, return_sequences=True, return_state=True, name="enc")(seq)
+    att, scores = keras.layers.MultiHeadAttention(2, 3, name="mha")(out, out, return_attention_scores=True)
+    pooled = keras.layers.GlobalAveragePooling1D(name="gap")(att)
+    merged = keras.layers.Concatenate(name="cat")([pooled, h, c])
+    model = keras.Model(seq, [keras.layers.Dense(2, name="head")(merged), scores])
+    project, rebuilt = _import_and_build(model, tmp_path)
+    info = infer_graph(project.main)
+    assert info.ok, info.errors
+    head = project.main.node_by_name("head")
+    assert head is not None
+    assert info.nodes[head.id].shape == (2,)
+    data = _inputs(model)[0]
+    want = sorted(float(np.asarray(o).sum()) for o in model(data))
+    got = sorted(float(np.asarray(o).sum()) for o in rebuilt(data))
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert rebuilt.count_params() == model.count_params()
+    namespace: dict[str, Any] = {}
+    exec(compile(generate(project.main, main=False), "<generated>", "exec"), namespace)
+    scripted = namespace["model"]
+    for layer in scripted.layers:
+        if layer.weights:
+            layer.set_weights(rebuilt.get_layer(layer.name).get_weights())
+    scripted_sums = sorted(float(np.asarray(o).sum()) for o in scripted(data))
+    np.testing.assert_allclose(scripted_sums, want, rtol=1e-5)
+
+
+def _import_and_build(model: Any, tmp_path: Path) -> tuple[Project, Any]:
+    from core.translate.from_keras import graph_from_model
+    from core.translate.to_keras import build_model
+
+    imported = graph_from_model(model)
+    project = Project("supervised", {"main": imported.graph})
+    project.set_weights(project.add_run("r").id, imported.weights)
+    loaded = Project.load(project.save(tmp_path / "several.layerbench"))
+    rebuilt = build_model(loaded.main)
+    apply_weights(rebuilt, loaded.weights())
+    return loaded, rebuilt
