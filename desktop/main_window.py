@@ -23,6 +23,7 @@ from desktop.panels.log import LogPanel
 from desktop.panels.palette import Palette
 from desktop.panels.problems import ProblemsPanel
 from desktop.panels.summary import SummaryPanel
+from desktop.panels.training_install import install_training_docks
 from desktop.projects import ProjectManager
 from desktop.theme import apply_theme
 
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self._paste_count: tuple[str | None, int] = (None, 0)
         self._bind(self.document)
         self._restore_settings()
+        install_training_docks(self)
 
     # ---- construction ---------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

@@ -77,6 +77,14 @@ def fit_to_env(graph_data: Mapping[str, Any], env: EnvInfo) -> dict[str, Any]:
     return data
 
 
+def starter_graph(agent: str, env: EnvInfo) -> dict[str, Any]:
+    """The network a new RL project starts with: the agent's template sized to the environment."""
+    from core.catalog.templates import template_data
+    from core.rl.envs import template_for
+
+    return fit_to_env(template_data(template_for(agent)), env)
+
+
 def _last_dense(graph: Graph, outputs: list[str]) -> str | None:
     """The Dense node that sets the output size, walking back through shape-keeping layers."""
     current = outputs[0] if len(outputs) == 1 else None

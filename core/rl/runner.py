@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from psygnal import Signal
+from pydantic import ValidationError
 
 from core.graph.errors import GraphError
 from core.rl.agents.base import Agent, ShouldStop
@@ -144,7 +145,12 @@ def run_rl(config: RLConfig, send: Callable[[Any], None], control: Any, run_dir:
 
 def run_rl_job(job: Job, send: Callable[[Any], None], control: Any) -> Message:
     """The worker's entry for ``Job(kind="rl")``: the config and graph come from the job."""
-    config = RLConfig.model_validate({**job.config, "graph": job.graph or job.config.get("graph")})
+    try:
+        config = RLConfig.model_validate({**job.config, "graph": job.graph or job.config.get("graph")})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        return Failed(f"RL settings: {where}: {err['msg']}" if where else f"RL settings: {err['msg']}")
     try:
         return run_rl(config, send, control, Path(job.run_dir))
     except GraphError as exc:

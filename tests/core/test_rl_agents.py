@@ -220,3 +220,23 @@ def test_numpy_acting_declines_other_layers() -> None:
 
     graph = Graph.from_dict(mlp_graph((4,), (8,), 2, "gelu"))
     assert numpy_forward(graph, None) is None
+
+
+@pytest.mark.tf
+@pytest.mark.gym
+@pytest.mark.parametrize(("env_id", "kind"), [
+    ("MountainCar-v0", "dqn"), ("Acrobot-v1", "reinforce"), ("Taxi-v4", "dqn"), ("FrozenLake-v1", "reinforce"),
+    ("CliffWalking-v1", "dqn"),
+])
+def test_network_agents_run_on_every_kind_of_environment(env_id: str, kind: str) -> None:
+    from core.rl.networks import starter_graph
+
+    graph = starter_graph(kind, describe(env_id))
+    agent_config: Any = (DQNConfig(total_steps=150, learning_starts=40, batch_size=16) if kind == "dqn"
+                         else ReinforceConfig(episodes=2))
+    config = RLConfig(env=EnvConfig(id=env_id, max_episode_steps=60), agent=agent_config, graph=graph)
+    messages = run_all(make_agent(config))
+    episodes = [m for m in messages if isinstance(m, EpisodeEnded)]
+    assert episodes
+    assert all(e.length <= 60 for e in episodes)
+    assert isinstance(messages[-1], RLFinished)

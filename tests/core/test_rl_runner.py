@@ -163,3 +163,14 @@ def test_rl_run_turns_messages_into_signals_and_buffers() -> None:
     assert grads[0].health == "vanishing"
     assert run.history.gradients["dense_2"].tolist() == [0.5]
     assert run.current_phase == "training"
+
+
+def test_bad_rl_settings_fail_with_the_field_named(tmp_path: Path) -> None:
+    from core.rl.runner import run_rl_job
+    from core.training.messages import Failed
+    from core.training.worker import Job
+
+    job = Job({}, {}, {"agent": {"kind": "dqn", "gamma": 2.0}}, str(tmp_path), kind="rl")
+    result = run_rl_job(job, lambda m: None, Control())
+    assert isinstance(result, Failed)
+    assert result.error.startswith("RL settings: agent.dqn.gamma")
