@@ -240,3 +240,18 @@ def test_network_agents_run_on_every_kind_of_environment(env_id: str, kind: str)
     assert episodes
     assert all(e.length <= 60 for e in episodes)
     assert isinstance(messages[-1], RLFinished)
+
+
+@pytest.mark.tf
+def test_any_keras_optimizer_by_name_and_params() -> None:
+    from core.rl.agents.keras_tools import make_optimizer
+    from core.rl.config import OptimizerConfig
+
+    rmsprop = make_optimizer(OptimizerConfig(name="rmsprop", params={"learning_rate": 0.01, "rho": 0.8}))
+    assert type(rmsprop).__name__ == "RMSprop"
+    assert rmsprop.rho == 0.8
+    assert type(make_optimizer(OptimizerConfig(name="Nadam"))).__name__ == "Nadam"
+    with pytest.raises(EnvError, match="unknown optimizer 'Sgdx'"):
+        make_optimizer(OptimizerConfig(name="Sgdx"))
+    with pytest.raises(EnvError, match=r"optimizer Adam: .*lr2"):
+        make_optimizer(OptimizerConfig(name="Adam", params={"lr2": 1}))

@@ -49,8 +49,10 @@ def make_optimizer(cfg: OptimizerConfig) -> Any:
     """A Keras optimizer by class name (``Adam``, ``SGD``, ``RMSprop``, ...) with its keyword arguments."""
     import keras
 
-    cls = getattr(keras.optimizers, cfg.name, None)
-    if not isinstance(cls, type) or not issubclass(cls, keras.optimizers.Optimizer):
+    classes = {name.lower(): obj for name, obj in vars(keras.optimizers).items()
+               if isinstance(obj, type) and issubclass(obj, keras.optimizers.Optimizer)}
+    cls = classes.get(cfg.name.lower())  # "adam" and "Adam" alike, as the training settings spell them
+    if cls is None or cls is keras.optimizers.Optimizer:
         raise EnvError(f"unknown optimizer {cfg.name!r}; use a Keras optimizer such as Adam, SGD or RMSprop")
     try:
         return cls(**cfg.params)
