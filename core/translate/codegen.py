@@ -123,15 +123,21 @@ def _arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str])
     return values[0] if len(values) == 1 else "[" + ", ".join(values) + "]"
 
 
+def _templated(entry: Mapping[str, Any], got: list[str]) -> str:
+    """One argument of an imported layer's call: a constant, an input, an item of one; maybe by keyword."""
+    if "input" in entry:
+        value = got[entry["input"]] + (f"[{entry['item']}]" if "item" in entry else "")
+    else:
+        value = literal(entry.get("value"))
+    return f"{entry['name']}={value}" if "name" in entry else value
+
+
 def _keras_layer_arguments(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], str]) -> str:
     got = [tensors[(e.src, e.src_port)] for e in graph.in_edges(node.id, "in")]
     form = node.params["call"]
     template = node.params.get("call_args")
     if template:  # constants among the inputs, e.g. x + 3.0
-        arg = ", ".join(
-            (got[a["input"]] + (f"[{a['item']}]" if "item" in a else "")) if "input" in a else literal(a.get("value"))
-            for a in template
-        )
+        arg = ", ".join(_templated(a, got) for a in template)
     elif form == "args" or (form == "single" and len(got) == 1):
         arg = ", ".join(got)
     else:

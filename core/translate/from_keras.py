@@ -63,7 +63,9 @@ def call_layer(layer: Any, inputs: list[Any], params: Mapping[str, Any]) -> Any:
     kwargs = dict(params.get("call_kwargs") or {})
     template = params.get("call_args")
     if template:
-        return layer(*[_argument(a, inputs) for a in template], **kwargs)
+        args = [_argument(a, inputs) for a in template if "name" not in a]
+        kwargs |= {a["name"]: _argument(a, inputs) for a in template if "name" in a}
+        return layer(*args, **kwargs)
     form = params.get("call", "single")
     if form == "single":
         return layer(inputs[0], **kwargs) if len(inputs) == 1 else layer(inputs, **kwargs)

@@ -30,7 +30,8 @@ def _json(value: Any, layer: Any) -> Any:
         raise ProjectError(f"layer {layer.name!r} is called with arguments that cannot be stored: {value!r}") from None
 
 
-def _template(args: tuple[Any, ...], layer: Any) -> list[dict[str, Any]]:
+def _template(args: tuple[Any, ...], tensor_kwargs: dict[str, Any], layer: Any) -> list[dict[str, Any]]:
+    """Positional arguments, then tensor keyword arguments by sorted name: Keras's own order of inputs."""
     out: list[dict[str, Any]] = []
     count = 0
     for arg in args:
@@ -41,21 +42,24 @@ def _template(args: tuple[Any, ...], layer: Any) -> list[dict[str, Any]]:
             out.append({"value": _json(arg, layer)})
         else:
             raise ProjectError(f"layer {layer.name!r} is called with arguments Layerbench cannot represent")
+    for name in sorted(tensor_kwargs):
+        out.append({"input": count, "name": name})
+        count += 1
     return out
 
 
 def call_form(layer: Any, knode: Any) -> Call:
     args, kwargs = knode.arguments.args, knode.arguments.kwargs
-    if any(_is_tensor(v) for v in kwargs.values()):
-        raise ProjectError(f"layer {layer.name!r} takes a tensor as a keyword argument; pass tensors "
-                           "positionally to open this model as a graph")
+    tensor_kwargs = {k: v for k, v in kwargs.items() if _is_tensor(v)}
     # Keras records training=False for every symbolic call and the functional model overrides it at run
     # time, so only an explicit training=True (e.g. Monte Carlo dropout) is worth keeping.
-    extra = _json({k: v for k, v in kwargs.items() if v is not None and not (k == "training" and v is False)}, layer)
-    if len(args) == 1 and _is_tensor(args[0]):
-        return Call("single", extra)
-    if len(args) == 1 and isinstance(args[0], list | tuple) and all(_is_tensor(a) for a in args[0]):
-        return Call("list", extra)
-    if args and all(_is_tensor(a) for a in args):
-        return Call("args", extra)
-    return Call("args", extra, _template(tuple(args), layer))
+    extra = {k: v for k, v in kwargs.items() if k not in tensor_kwargs and v is not None}
+    extra = _json({k: v for k, v in extra.items() if not (k == "training" and v is False)}, layer)
+    if not tensor_kwargs:
+        if len(args) == 1 and _is_tensor(args[0]):
+            return Call("single", extra)
+        if len(args) == 1 and isinstance(args[0], list | tuple) and all(_is_tensor(a) for a in args[0]):
+            return Call("list", extra)
+        if args and all(_is_tensor(a) for a in args):
+            return Call("args", extra)
+    return Call("args", extra, _template(tuple(args), tensor_kwargs, layer))

@@ -58,6 +58,19 @@ def _outputs_by_name(model: Any, x: list[np.ndarray]) -> dict[str, np.ndarray]:
     return {n: np.asarray(o) for n, o in zip(names, out)}
 
 
+def scripted(project: Project, rebuilt: Any) -> Any:
+    """The model the generated Python script builds, with the rebuilt model's weights."""
+    from core.translate.codegen import generate
+
+    namespace: dict[str, Any] = {}
+    exec(compile(generate(project.main, main=False), "<generated>", "exec"), namespace)
+    model = namespace["model"]
+    for layer in model.layers:
+        if layer.weights:
+            layer.set_weights(rebuilt.get_layer(layer.name).get_weights())
+    return model
+
+
 def round_trip(model: Any, tmp_path: Path) -> tuple[Project, Any]:
     """Import, save as a project, load, build with the stored weights and compare with the original."""
     from core.translate.from_keras import graph_from_model
@@ -280,8 +293,6 @@ def test_our_mirror_padding_model_round_trips(tmp_path: Path) -> None:
 
 def test_tensor_operators_and_constants(keras: Any, tmp_path: Path) -> None:
     """``x + 3.0`` and ``a * b`` in a functional model are operations, not layers: they import and rebuild."""
-    from core.project.weights import model_weights
-    from core.translate.codegen import generate
 
     x = keras.Input((5,), name="x")
     h = keras.layers.Dense(5, name="h")(x)
@@ -290,21 +301,12 @@ def test_tensor_operators_and_constants(keras: Any, tmp_path: Path) -> None:
     project, rebuilt = round_trip(model, tmp_path)
     kept = {n.params["class_name"] for n in project.main.nodes if n.type == "KerasLayer"}
     assert {"Add", "Multiply", "ReLU"} <= kept
-    # the generated script builds the same model (constants written in place)
-    namespace: dict[str, Any] = {}
-    exec(compile(generate(project.main, main=False), "<generated>", "exec"), namespace)
-    scripted = namespace["model"]
-    weights = model_weights(rebuilt)
-    for layer in scripted.layers:
-        if layer.name in weights:
-            layer.set_weights(weights[layer.name])
-    data = _inputs(model)
-    np.testing.assert_allclose(np.asarray(scripted(data[0])), np.asarray(model(data[0])), atol=1e-5)
+    data = _inputs(model)  # the generated script builds the same model (constants written in place)
+    np.testing.assert_allclose(np.asarray(scripted(project, rebuilt)(data[0])), np.asarray(model(data[0])), atol=1e-5)
 
 
 def test_layers_with_several_outputs(keras: Any, tmp_path: Path) -> None:
     """LSTM(return_state=True) and attention scores: each output used becomes a picked-out Identity node."""
-    from core.translate.codegen import generate
     from core.translate.shapes import infer_graph
 
     seq = keras.Input((7, 4), name="seq")
@@ -324,13 +326,7 @@ def test_layers_with_several_outputs(keras: Any, tmp_path: Path) -> None:
     got = sorted(float(np.asarray(o).sum()) for o in rebuilt(data))
     np.testing.assert_allclose(got, want, rtol=1e-5)
     assert rebuilt.count_params() == model.count_params()
-    namespace: dict[str, Any] = {}
-    exec(compile(generate(project.main, main=False), "<generated>", "exec"), namespace)
-    scripted = namespace["model"]
-    for layer in scripted.layers:
-        if layer.weights:
-            layer.set_weights(rebuilt.get_layer(layer.name).get_weights())
-    scripted_sums = sorted(float(np.asarray(o).sum()) for o in scripted(data))
+    scripted_sums = sorted(float(np.asarray(o).sum()) for o in scripted(project, rebuilt)(data))
     np.testing.assert_allclose(scripted_sums, want, rtol=1e-5)
 
 
@@ -345,3 +341,16 @@ def _import_and_build(model: Any, tmp_path: Path) -> tuple[Project, Any]:
     rebuilt = build_model(loaded.main)
     apply_weights(rebuilt, loaded.weights())
     return loaded, rebuilt
+
+
+def test_tensors_passed_by_keyword(keras: Any, tmp_path: Path) -> None:
+    q = keras.Input((4, 8), name="q")
+    v = keras.Input((6, 8), name="v")
+    att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(query=q, value=v, key=v)
+    model = keras.Model([q, v], keras.layers.GlobalAveragePooling1D(name="gap")(att))
+    project, rebuilt = round_trip(model, tmp_path)
+    mha = project.main.node_by_name("mha")
+    assert mha is not None
+    assert [a.get("name") for a in mha.params["call_args"]] == ["key", "query", "value"]
+    data = _inputs(model)
+    np.testing.assert_allclose(np.asarray(scripted(project, rebuilt)(data)), np.asarray(model(data)), atol=1e-5)
