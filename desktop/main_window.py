@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMenu, QMessageBox, QToolBar, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
 
 from core.graph.errors import GraphError
 from core.translate.shapes import GraphInfo
@@ -56,6 +65,8 @@ class MainWindow(QMainWindow):
         self.exports = ExportRunner(self)
         self._build_menus()
         self._build_toolbar()
+        self.stats = QLabel()
+        self.statusBar().addPermanentWidget(self.stats)
         self._connect()
         self.document: Document = document or Document()
         self._paste_count: tuple[str | None, int] = (None, 0)
@@ -126,10 +137,26 @@ class MainWindow(QMainWindow):
         self.addToolBar(bar)
         self.toolbar = bar
 
+    def _context_menu(self, scene_pos: QPointF, global_pos: QPoint) -> None:
+        node = self.scene.node_at(scene_pos)
+        if node is not None and not node.isSelected():
+            self.scene.select_nodes([node.node_id])
+        menu = QMenu(self)
+        ids = ("edit.quick_add", "edit.cut", "edit.copy", "edit.paste", "edit.duplicate", "edit.delete", "",
+               "view.layout", "view.fit")
+        for action_id in ids:
+            if action_id:
+                menu.addAction(self.actions_by_id[action_id])
+            else:
+                menu.addSeparator()
+        menu.popup(global_pos)
+        self._menu_open = menu
+
     def _connect(self) -> None:
         self.scene.selectionChanged.connect(self._on_selection)
         self.editor.message.connect(self.show_message)
         self.view.status.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.view.context_menu_requested.connect(self._context_menu)
         self.palette_panel.activated.connect(self.add_after_selection)
         self.summary.node_clicked.connect(self.select_node)
         self.problems.node_clicked.connect(self.reveal_node)
@@ -167,6 +194,8 @@ class MainWindow(QMainWindow):
     def _on_info(self, info: GraphInfo) -> None:
         graph = self.document.graph
         self.scene.apply_info(info)
+        problems = f" · {len(info.errors)} problem{'s' if len(info.errors) != 1 else ''}" if info.errors else ""
+        self.stats.setText(f"{len(graph)} layers · {info.total_params:,} parameters{problems}")
         self.summary.show_info(graph, info)
         self.problems.show_info(graph, info)
         self.inspector.update_info(info)

@@ -3,12 +3,14 @@ palette drops (onto empty space or onto an edge) and the start of port drags and
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -21,8 +23,10 @@ from desktop.canvas.interactions import ConnectInteraction, MoveTracker
 from desktop.canvas.items.edge import EdgeItem
 from desktop.canvas.items.node import HEADER, WIDTH
 from desktop.canvas.scene import GraphScene, node_items_bounding
+from desktop.theme import colors
 
 LAYER_MIME = "application/x-layerbench-layer"
+EMPTY_HINT = "Drag layers here from the palette\nor press Ctrl+K to add one by name"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
 
 
@@ -30,6 +34,7 @@ class GraphView(QGraphicsView):
     """Shows a ``GraphScene``; ``status`` carries hints (why a connection is refused) for the status bar."""
 
     status = Signal(str)
+    context_menu_requested = Signal(object, object)  # scene position, global position
 
     def __init__(self, scene: GraphScene, editor: GraphEditor, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -213,6 +218,23 @@ class GraphView(QGraphicsView):
         self._drop_edge = edge
         if edge is not None:
             edge.set_drop_target(True)
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        """A hint on an empty canvas, drawn in view coordinates so zoom does not change it."""
+        if self.graph_scene.node_items():
+            return
+        painter.save()
+        painter.resetTransform()
+        font = QFont(self.font())
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        painter.setFont(font)
+        painter.setPen(colors().text_dim)
+        painter.drawText(QRectF(self.viewport().rect()), Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
+        painter.restore()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     def visible_scene_rect(self) -> QRectF:
         return self.mapToScene(self.viewport().rect()).boundingRect()
