@@ -66,6 +66,10 @@ def _project_from_template(name: str) -> Project:
     return Project("rl" if kind in RL_KINDS else "supervised", {"main": graph}, name=name)
 
 
+project_from_template = _project_from_template
+"""Public name for the GUI's New dialog: a template as a project of the right kind (a GAN gets both graphs)."""
+
+
 def _new(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix != ".layerbench":
