@@ -87,24 +87,6 @@ def _printer(every: int) -> Callable[[Any], None]:
     return send
 
 
-def _save_run(project: Project, path: Path, config: RLConfig, result: Any) -> str:
-    from core.project.weights import unpack_arrays, unpack_weights
-
-    run = project.add_run(label=f"{config.agent.kind} on {config.env.id}", status="finished",
-                          info={"kind": "rl", "config": config.model_dump(mode="json", exclude={"graph"}),
-                                "logs": dict(result.logs), "stopped": bool(result.stopped)})
-    data = Path(result.weights_path).read_bytes()
-    if config.agent.kind == "qlearning":
-        run.info["q_table"] = unpack_arrays(data, result.weights_path)["q"].tolist()
-    else:
-        project.set_weights(run.id, unpack_weights(data, result.weights_path))
-    with contextlib.suppress(OSError):
-        arrays = unpack_arrays(Path(result.history_path).read_bytes(), result.history_path)
-        project.set_history(run.id, arrays)
-    project.save(path)
-    return run.id
-
-
 def project_path(args: argparse.Namespace) -> Path:
     """The project file argument, whatever the ``train`` command named it."""
     for name in ("file", "project", "path"):
@@ -116,6 +98,7 @@ def project_path(args: argparse.Namespace) -> Path:
 
 def train_rl(args: argparse.Namespace) -> int:
     """Train an RL project headless, printing episodes; the run is saved into the project."""
+    from core.rl.play import store_run
     from core.rl.runner import run_rl
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for a terminal
@@ -131,7 +114,8 @@ def train_rl(args: argparse.Namespace) -> int:
             return 130
         print("  ".join(f"{k} {v:.4g}" for k, v in result.logs.items()), flush=True)
         if not args.no_save:
-            run_id = _save_run(project, path, config, result)
+            run_id = store_run(project, config, result)
+            project.save(path)
             print(f"saved run {run_id} into {path}", flush=True)
     return 0
 

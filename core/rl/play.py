@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -102,3 +103,23 @@ def save_learned(agent: Agent, path: Path) -> Path:
     tmp.write_bytes(data)
     tmp.replace(path)
     return path
+
+
+def store_run(project: Any, config: RLConfig, finished: Any) -> str:
+    """Record a finished RL run in a ``Project``: settings and results in the run's info, the network
+    weights (or the Q-table, as layer ``q_table``) and the history as the project's ``.npz`` members."""
+    from core.project.weights import unpack_arrays, unpack_weights
+
+    run = project.add_run(label=f"{config.agent.kind} on {config.env.id}",
+                          status="stopped" if finished.stopped else "finished",
+                          info={"kind": "rl", "config": config.model_dump(mode="json", exclude={"graph"}),
+                                "logs": dict(finished.logs), "device": finished.device})
+    data = Path(finished.weights_path).read_bytes()
+    if config.agent.kind == "qlearning":
+        project.set_weights(run.id, {"q_table": [unpack_arrays(data, finished.weights_path)["q"]]})
+    else:
+        project.set_weights(run.id, unpack_weights(data, finished.weights_path))
+    history = Path(finished.history_path)
+    if history.exists():
+        project.set_history(run.id, unpack_arrays(history.read_bytes(), str(history)))
+    return str(run.id)

@@ -99,7 +99,8 @@ def test_layerbench_train_runs_an_rl_project(tmp_path: Path, capsys: pytest.Capt
     project = Project.load(path)
     run = project.runs[-1]
     assert run.info["kind"] == "rl"
-    assert np.asarray(run.info["q_table"]).shape == (16, 4)
+    assert run.info["config"]["agent"]["episodes"] == 150
+    assert project.weights(run.id)["q_table"][0].shape == (16, 4)
     assert len(project.history(run.id)["epoch/return"]) == 150
 
 
