@@ -24,9 +24,11 @@ class Document(QObject):
     path_changed = Signal(object)
 
     def __init__(self, graph: Graph | None = None, path: Path | None = None, project: Any = None,
-                 parent: QObject | None = None, name: str = "") -> None:
+                 parent: QObject | None = None, name: str = "", graph_name: str = "main") -> None:
         super().__init__(parent)
         self.name = name
+        self.graph_name = graph_name
+        """Which of the project's graphs this document edits (``generator``, ``discriminator`` in a GAN)."""
         self.graph = graph if graph is not None else Graph()
         self.stack = UndoStack()
         self.path = path

@@ -6,6 +6,7 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
@@ -134,6 +135,10 @@ class MainWindow(QMainWindow):
             if i in (3, 5, 7):
                 bar.addSeparator()
             bar.addAction(self.actions_by_id[spec.id])
+        self.graph_box = QComboBox()
+        self.graph_box.setToolTip("Which network of the project to edit")
+        self.graph_box_action = bar.addWidget(self.graph_box)
+        self.graph_box.activated.connect(lambda i: self.projects.switch_graph(self.graph_box.itemText(i)))
         self.addToolBar(bar)
         self.toolbar = bar
 
@@ -186,10 +191,18 @@ class MainWindow(QMainWindow):
         document.path_changed.connect(self._update_title)
         document.stack.can_undo_changed.connect(self._update_history_actions)
         document.stack.can_redo_changed.connect(self._update_history_actions)
+        self._fill_graph_box(document)
         document.refresh()
         self._update_title()
         self._update_history_actions()
         self.view.fit(min_zoom=0.65)
+
+    def _fill_graph_box(self, document: Document) -> None:
+        names = list(document.project.graphs) if document.project is not None else []
+        self.graph_box.clear()
+        self.graph_box.addItems(names)
+        self.graph_box.setCurrentText(document.graph_name)
+        self.graph_box_action.setVisible(len(names) > 1)
 
     def _on_info(self, info: GraphInfo) -> None:
         graph = self.document.graph
@@ -201,7 +214,9 @@ class MainWindow(QMainWindow):
         self.inspector.update_info(info)
 
     def _update_title(self, *_: object) -> None:
-        self.setWindowTitle(f"{self.document.title}[*] — Layerbench")
+        doc = self.document
+        graph = f" ({doc.graph_name})" if doc.project is not None and len(doc.project.graphs) > 1 else ""
+        self.setWindowTitle(f"{doc.title}{graph}[*] — Layerbench")
         self.setWindowModified(self.document.is_modified())
 
     def _update_history_actions(self, *_: object) -> None:

@@ -64,8 +64,14 @@ class ProjectManager(QObject):
         from desktop.dialogs.templates import TemplateGallery
 
         dialog = TemplateGallery(self.window)
-        if dialog.exec():
-            self.replace(Document(dialog.graph(), name=dialog.selected_name()))
+        if not dialog.exec():
+            return
+        project = dialog.project()
+        if project is None:
+            self.replace(Document(name=""))
+            return
+        first = next(iter(project.graphs))
+        self.replace(Document(project.graphs[first], None, project, name=dialog.selected_name(), graph_name=first))
 
     def open(self, path: str | Path | None = None) -> bool:
         if not self.maybe_save():
@@ -91,7 +97,8 @@ class ProjectManager(QObject):
         except (ProjectError, OSError) as exc:
             self._error("Cannot open the project", str(exc))
             return False
-        self.replace(Document(project.main, path, project))
+        first = next(iter(project.graphs))
+        self.replace(Document(project.graphs[first], path, project, graph_name=first))
         add_recent(path)
         self.window.log.log(f"Opened {path}")
         return True
@@ -99,6 +106,18 @@ class ProjectManager(QObject):
     def replace(self, document: Document) -> None:
         self._discard_autosave()
         self.window.set_document(document)
+
+    def switch_graph(self, name: str) -> None:
+        """Edit another graph of the same project (a GAN's discriminator). The project keeps both graphs'
+        edits; the undo history is per graph and starts afresh on a switch."""
+        doc = self.document
+        if doc.project is None or name == doc.graph_name or name not in doc.project.graphs:
+            return
+        modified = doc.is_modified()
+        new = Document(doc.project.graphs[name], doc.path, doc.project, name=doc.name, graph_name=name)
+        self.window.set_document(new)
+        if modified:
+            new.mark_dirty()
 
     def fill_recent_menu(self) -> None:
         menu = self.window.recent_menu

@@ -90,3 +90,12 @@ class TemplateGallery(QDialog):
 
     def graph(self) -> Graph:
         return load(self.selected_name())
+
+    def project(self) -> Any:
+        """The chosen template as a ``core.project.Project`` of the right kind (``None`` for the empty graph)."""
+        name = self.selected_name()
+        if name == EMPTY:
+            return None
+        from core.cli_commands import project_from_template
+
+        return project_from_template(name)

@@ -141,3 +141,32 @@ def test_replacing_document_detaches_old_graph(window: MainWindow) -> None:
     window.set_document(Document())
     old_graph.add_node(old_graph.make_node("Dense", {}, 0, 0))
     assert window.scene.node_items() == []
+
+
+def test_gan_template_gives_two_graphs_to_switch_between(window: MainWindow, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.dialogs import templates
+
+    def pick_gan(dialog: templates.TemplateGallery) -> int:
+        names = [dialog.list.item(i).data(templates.NAME_ROLE) for i in range(dialog.list.count())]
+        dialog.list.setCurrentRow(names.index("dcgan_digits_generator"))
+        return 1
+
+    monkeypatch.setattr(templates.TemplateGallery, "exec", pick_gan)
+    window.actions_by_id["file.new"].trigger()
+    doc = window.document
+    assert doc.project.kind == "gan"
+    assert doc.graph_name == "generator"
+    assert window.graph_box_action.isVisible()
+    assert [window.graph_box.itemText(i) for i in range(window.graph_box.count())] == ["generator", "discriminator"]
+    window.editor.set_params(doc.graph.nodes[-1].id, {"activation": "sigmoid"})
+    window.graph_box.activated.emit(1)
+    assert window.document.graph_name == "discriminator"
+    assert window.document.graph is doc.project.graphs["discriminator"]
+    assert window.isWindowModified()
+    assert "(discriminator)" in window.windowTitle()
+    path = tmp_path / "gan.layerbench"
+    assert window.projects.write(path)
+    loaded = Project.load(path)
+    assert set(loaded.graphs) == {"generator", "discriminator"}
+    assert loaded.graphs["generator"].nodes[-1].params["activation"] == "sigmoid"
