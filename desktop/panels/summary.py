@@ -133,7 +133,7 @@ class SummaryPanel(QWidget):
     def show_info(self, graph: Graph, info: GraphInfo) -> None:
         self.graph, self.info = graph, info
         order = info.order or [n.id for n in graph.nodes]
-        rows = []
+        rows: list[tuple[str, str, tuple[str, ...]]] = []
         for node_id in order:
             node = graph.node(node_id)
             cells = (node.name, node.spec.title, *_cells(info.nodes.get(node_id, NodeInfo(blocked=True))))
