@@ -139,13 +139,14 @@ class GraphEditor(QObject):
         self.push(cmd)
 
     def set_params(self, node_id: str, params: Mapping[str, Any]) -> str | None:
+        """Change parameters (one ``SetParams``); an invalid value is refused with the reason, and a
+        value equal to the current one pushes nothing."""
         node = self.graph.node(node_id)
         try:
-            node.spec.coerce_params({**node.params, **params})
+            typed = node.spec.coerce_params({**node.params, **params})
         except ValueError as exc:
             return str(exc)
-        if all(node.params.get(k) == v for k, v in node.spec.coerce_params({**node.params, **params}).items()
-               if k in params):
+        if all(node.params.get(k) == typed[k] for k in params):
             return None
         return self.push(SetParams(self.graph, node_id, params))
 
