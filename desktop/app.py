@@ -74,20 +74,6 @@ class PaintProbe(QObject):
         self.app.quit()
 
 
-def install_extensions(window: object) -> None:
-    """Add the docks of optional parts (training) once the window is on screen, so start-up stays fast.
-
-    Docks created after ``restoreState`` get their saved place back through ``restoreDockWidget``.
-    """
-    try:
-        from desktop.panels.training_docks import install_training_docks
-    except ImportError:
-        return
-    docks = install_training_docks(window)  # type: ignore[arg-type]
-    for dock in getattr(docks, "docks", {}).values():
-        window.restoreDockWidget(dock)  # type: ignore[attr-defined]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the GUI; ``argv`` may hold one project (or Keras model) path to open. Returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -103,8 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     if probe:
         window.view.viewport().installEventFilter(PaintProbe(app))
     window.show()
-    if not probe:
-        QTimer.singleShot(50, lambda: install_extensions(window))
     if args:
         window.projects.load_path(Path(args[0]))
     elif not probe:

@@ -72,8 +72,8 @@ class MainWindow(QMainWindow):
         self.document: Document = document or Document()
         self._paste_count: tuple[str | None, int] = (None, 0)
         self._bind(self.document)
+        install_training_docks(self)  # empty shells; before restoreState so their places are restored too
         self._restore_settings()
-        install_training_docks(self)
 
     # ---- construction ---------------------------------------------------------------------------
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

@@ -58,7 +58,7 @@ def test_dock_layout_and_geometry_are_remembered(qtbot) -> None:  # type: ignore
     assert (second.width(), second.height()) == (701, 501)
 
 
-def test_main_opens_a_project_and_adds_training_without_tensorflow(tmp_path: Path) -> None:
+def test_main_opens_a_project_and_training_docks_load_no_tensorflow(tmp_path: Path) -> None:
     from core.catalog.templates import load_template
     from core.project import Project
 
@@ -72,9 +72,9 @@ def test_main_opens_a_project_and_adds_training_without_tensorflow(tmp_path: Pat
         "make_app()\n"
         "def check():\n"
         "    w = next(x for x in QApplication.topLevelWidgets() if type(x).__name__ == 'MainWindow')\n"
-        "    if not hasattr(w, 'training'):\n"
-        "        QTimer.singleShot(50, check)\n"
-        "        return\n"
+        "    print('DOCKS', sorted(w.docks), flush=True)\n"
+        "    from desktop.panels.training_install import training_docks\n"
+        "    training_docks(w)\n"
         "    print('DOC', w.document.title, len(w.document.graph), 'TF', 'tensorflow' in sys.modules, flush=True)\n"
         "    w.close()\n"
         "    QApplication.quit()\n"
@@ -86,3 +86,4 @@ def test_main_opens_a_project_and_adds_training_without_tensorflow(tmp_path: Pat
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "DOC lenet 9 TF False" in out.stdout
+    assert "'training'" in out.stdout
