@@ -23,7 +23,7 @@ from core.graph.model import Edge, Graph, Node
 from core.project.errors import ProjectError
 from core.project.weights import Weights
 from core.translate.keras_calls import Call, call_form
-from core.translate.keras_params import params_from_config, same_config, serialized
+from core.translate.keras_params import check_record, params_from_config, same_config, serialized
 
 X_STEP, Y_STEP = 220.0, 90.0
 
@@ -45,6 +45,7 @@ def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
     from core.translate.custom_layers import custom_objects
 
     custom_objects()  # registers our own layers (MirrorPadding2D) before Keras looks them up
+    check_record(config)
     record = dict(config)
     record["config"] = {**dict(record.get("config") or {}), "name": name}
     return keras.saving.deserialize_keras_object(record, safe_mode=True)

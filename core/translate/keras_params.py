@@ -107,3 +107,21 @@ def serialized(layer: Any) -> dict[str, Any]:
         return {k: normalized(record[k]) for k in ("module", "class_name", "config", "registered_name") if k in record}
     except TypeError as exc:
         raise ProjectError(f"layer {layer.name!r} has a config that cannot be stored as JSON: {exc}") from None
+
+
+def check_record(record: Any) -> None:
+    """Refuse (``ValueError``) a stored layer record that is not a Keras layer or one registered with Keras,
+    before Keras sees it (Keras's safe mode refuses code as well); the builder names the node."""
+    import keras
+
+    if not isinstance(record, Mapping) or not isinstance(record.get("class_name"), str) \
+            or not isinstance(record.get("config", {}), Mapping):
+        raise ValueError("the stored Keras layer is not a {module, class_name, config} record")
+    module = str(record.get("module") or "")
+    registered = record.get("registered_name")
+    if module.split(".")[0] == "keras":
+        return
+    if isinstance(registered, str) and keras.saving.get_registered_object(registered) is not None:
+        return
+    raise ValueError(f"the stored layer class {record['class_name']!r} (module {module!r}) is not a Keras "
+                           "layer; Layerbench builds only Keras layers and registered ones")

@@ -354,3 +354,22 @@ def test_tensors_passed_by_keyword(keras: Any, tmp_path: Path) -> None:
     assert [a.get("name") for a in mha.params["call_args"]] == ["key", "query", "value"]
     data = _inputs(model)
     np.testing.assert_allclose(np.asarray(scripted(project, rebuilt)(data)), np.asarray(model(data)), atol=1e-5)
+
+
+@pytest.mark.parametrize("record", [
+    {"module": "os", "class_name": "system", "config": {"command": "true"}, "registered_name": None},
+    {"module": "keras.layers", "class_name": "Lambda", "config": {"function": {"class_name": "__lambda__"}}},
+    ["not", "a", "record"],
+])
+def test_stored_layer_records_never_run_code(record: Any) -> None:
+    from core.graph.errors import TranslationError
+    from core.graph.model import Graph
+    from core.translate.to_keras import build_model
+    from tests.conftest import add, link
+
+    graph = Graph()
+    node = add(graph, "KerasLayer", config=record, output_shapes=[[3]], input_shapes=[[3]])
+    link(graph, add(graph, "Input", shape=(3,)), node)
+    with pytest.raises(TranslationError) as info:
+        build_model(graph)
+    assert info.value.node_id == node.id
