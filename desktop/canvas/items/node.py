@@ -141,6 +141,7 @@ class NodeItem(QGraphicsItem):
         self.ports: dict[tuple[str, bool], PortItem] = {}
         self._height = 0.0
         self._lines: list[list[Chip]] = []
+        self._hover = False
         self._build_ports()
         self.refresh()
         self.setPos(node.x, node.y)
@@ -221,6 +222,10 @@ class NodeItem(QGraphicsItem):
         border = QPen(c.node_border, 1)
         if self.info is not None and self.info.error is not None:
             border = QPen(c.error, 1.5)
+        if self._hover and not self.isSelected():
+            hover = QColor(c.selection)
+            hover.setAlpha(150)
+            border = QPen(hover, 1.5)
         if self.isSelected():
             border = QPen(c.selection, 2.5)
         painter.setPen(border)
@@ -302,6 +307,14 @@ class NodeItem(QGraphicsItem):
             return "invalid", ""
         count = f"{format_count(info.params)} params" if info.params else "no params"
         return f"→ {fmt(info.outputs[0])}", count
+
+    def hoverEnterEvent(self, event: Any) -> None:
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event: Any) -> None:
+        self._hover = False
+        self.update()
 
     # ---- movement --------------------------------------------------------------------------------
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
