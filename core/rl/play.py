@@ -13,6 +13,7 @@ from core.rl.agents.base import Agent, render_frame
 from core.rl.agents.loop import evaluate_returns, make_training_env
 from core.rl.agents.qlearning import QLearningAgent
 from core.rl.config import RLConfig
+from core.rl.envs import EnvError
 
 MAX_PLAY_FRAMES = 2_000
 
@@ -123,3 +124,24 @@ def store_run(project: Any, config: RLConfig, finished: Any) -> str:
     if history.exists():
         project.set_history(run.id, unpack_arrays(history.read_bytes(), str(history)))
     return str(run.id)
+
+
+def agent_from_project(project: Any, run_id: str | None = None) -> Agent:
+    """The agent of a stored RL run (the latest by default), for greedy play after reopening a project."""
+    from core.project.weights import apply_weights
+    from core.rl.runner import make_agent
+
+    run = project.latest_run("main") if run_id is None else project.run(run_id)
+    if run is None or run.info.get("kind") != "rl":
+        raise EnvError("the project has no finished reinforcement-learning run")
+    data = dict(run.info["config"])
+    if data.get("agent", {}).get("kind") != "qlearning":
+        data["graph"] = project.main.to_dict()
+    agent = make_agent(RLConfig.model_validate(data))
+    weights = project.weights(run.id)
+    if agent.model is None:
+        agent.set_state(weights["q_table"][0])
+    else:
+        apply_weights(agent.model, weights)
+        agent.set_state(agent.get_state())
+    return agent

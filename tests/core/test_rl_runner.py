@@ -17,7 +17,7 @@ from core.rl.config import DQNConfig, EnvConfig, QLearningConfig, RLConfig
 from core.rl.envs import describe
 from core.rl.messages import EpisodeEnded, Evaluated, QTableSnapshot, RLFinished
 from core.rl.networks import fit_to_env
-from core.rl.play import play, restore_agent
+from core.rl.play import agent_from_project, play, restore_agent
 from core.rl.runner import run_rl
 from core.training.messages import Finished, Phase
 
@@ -82,6 +82,14 @@ def test_dqn_weights_export_as_a_saved_model(tmp_path: Path) -> None:
     agent = restore_agent(config, result.weights_path)
     assert np.asarray(served.serve(x)) == pytest.approx(np.asarray(agent.model(x)), abs=1e-6)
 
+    from core.graph.model import Graph
+    from core.rl.play import store_run
+
+    project = Project("rl", {"main": Graph.from_dict(graph)})
+    store_run(project, config, result)
+    reopened = agent_from_project(project)
+    assert np.asarray(reopened.model(x)) == pytest.approx(np.asarray(agent.model(x)), abs=1e-6)
+
 
 def _rl_project(tmp_path: Path, rl: dict[str, Any]) -> Path:
     project = Project("rl", name="lake", training={"rl": rl})
@@ -101,6 +109,8 @@ def test_layerbench_train_runs_an_rl_project(tmp_path: Path, capsys: pytest.Capt
     assert run.info["kind"] == "rl"
     assert run.info["config"]["agent"]["episodes"] == 150
     assert project.weights(run.id)["q_table"][0].shape == (16, 4)
+    episode = play(agent_from_project(project))
+    assert (episode.ret, episode.length) == (1.0, 6)
     assert len(project.history(run.id)["epoch/return"]) == 150
 
 
