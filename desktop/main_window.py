@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(summary, problems)
         self.tabifyDockWidget(problems, log)
         summary.raise_()
-        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [240, 340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["palette"], self.docks["inspector"]], [255, 340], Qt.Orientation.Horizontal)
         self.resizeDocks([summary], [220], Qt.Orientation.Vertical)
 
     def _menu(self, path: str) -> QMenu:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,12 +74,13 @@ def main(argv: list[str]) -> int:
         return 0
     out = Path(argv[0]) if argv else ROOT / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
-    for name, (_, scale, _) in VARIANTS.items():
-        env = {**os.environ, "QT_SCALE_FACTOR": scale, "PYTHONPATH": str(ROOT)}
-        env.setdefault("QT_QPA_PLATFORM", "offscreen")
-        env["XDG_CONFIG_HOME"] = str(out / ".config")  # never read or write the user's own settings
-        subprocess.run([sys.executable, __file__, "--child", name, str(out)], cwd=ROOT, env=env, check=True)
-        print(f"wrote {out / (name + '.png')}")
+    with tempfile.TemporaryDirectory(prefix="layerbench-shots-") as tmp:
+        for name, (_, scale, _) in VARIANTS.items():
+            env = {**os.environ, "QT_SCALE_FACTOR": scale, "PYTHONPATH": str(ROOT)}
+            env.setdefault("QT_QPA_PLATFORM", "offscreen")
+            env["XDG_CONFIG_HOME"] = env["LAYERBENCH_DATA_DIR"] = tmp  # never touch the user's own settings
+            subprocess.run([sys.executable, __file__, "--child", name, str(out)], cwd=ROOT, env=env, check=True)
+            print(f"wrote {out / (name + '.png')}")
     return 0
 
 
