@@ -85,13 +85,13 @@ class Inspector(QScrollArea):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.name_edit = QLineEdit(node.name)
         self.name_edit.setToolTip("The layer's name; the Keras layer gets the same name")
-        self.name_edit.editingFinished.connect(self._on_rename)
+        self.name_edit.editingFinished.connect(lambda nid=node.id, edit=self.name_edit: self._on_rename(nid, edit))
         form.addRow("name", self.name_edit)
         self.editors = {}
         for p in spec.params:
             ed = editor_for(p)
             ed.set_value(node.params[p.name])
-            ed.edited.connect(lambda value, name=p.name: self._on_edited(name, value))
+            ed.edited.connect(lambda value, name=p.name, nid=node.id: self._on_edited(nid, name, value))
             ed.invalid.connect(self._show_error)
             label = QLabel(p.name.replace("_", " "))
             label.setToolTip(p.doc)
@@ -120,17 +120,20 @@ class Inspector(QScrollArea):
         self.error.setText(reason)
         self.error.setVisible(bool(reason))
 
-    def _on_edited(self, name: str, value: Any) -> None:
-        if self.node_id is None:
+    def _on_edited(self, node_id: str, name: str, value: Any) -> None:
+        """An editor committed a value: for the node it was built for, even if the selection moved on."""
+        if self.graph is None or not self.graph.has_node(node_id):
             return
-        reason = self.editor.set_params(self.node_id, {name: value})
-        self._show_error(reason or "")
+        reason = self.editor.set_params(node_id, {name: value})
+        if node_id == self.node_id:
+            self._show_error(reason or "")
 
-    def _on_rename(self) -> None:
-        if self.node_id is None:
+    def _on_rename(self, node_id: str, edit: QLineEdit) -> None:
+        if self.graph is None or not self.graph.has_node(node_id):
             return
-        reason = self.editor.rename(self.node_id, self.name_edit.text())
-        self._show_error(reason or "")
+        reason = self.editor.rename(node_id, edit.text())
+        if node_id == self.node_id:
+            self._show_error(reason or "")
 
     # ---- following the model --------------------------------------------------------------------
     def _on_node_changed(self, node: Node) -> None:

@@ -131,3 +131,17 @@ def test_summary_totals_memory_and_row_click(window: MainWindow, qtbot) -> None:
     index = window.summary.model.index(window.summary.row_of(conv2), 0)
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=table.visualRect(index).center())
     assert window.scene.selected_node_ids() == [conv2]
+
+
+def test_pending_edit_goes_to_its_own_node_when_selection_moves(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    graph = window.document.graph
+    conv1 = _select(window, 1)
+    box = window.inspector.editors["filters"].box
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, "5")  # typed, not yet committed
+    conv2 = graph.nodes[2].id
+    window.view.setFocus()  # focus leaves the editor: it commits
+    window.scene.select_nodes([conv2])
+    assert graph.node(conv1).params["filters"] == 5
+    assert graph.node(conv2).params["filters"] == 16
