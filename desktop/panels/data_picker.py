@@ -167,7 +167,7 @@ class DataPicker(QWidget):
         self.validation.setValue(float(pre.get("validation", 0.2)))
         self.limit.setValue(int(pre.get("limit") or 0))
         self.blockSignals(False)
-        self.refresh_preview()
+        self._edited()
 
     def _source_changed(self) -> None:
         spec = self.spec
@@ -187,11 +187,20 @@ class DataPicker(QWidget):
 
     def _edited(self, *_: object) -> None:
         self.changed.emit(self.recipe())
-        if self.spec.offline and not self.spec.id.startswith("file."):
+        self._stale = True
+        on_screen = self.isVisible() and not self.visibleRegion().isEmpty()
+        if on_screen and self.spec.offline and not self.spec.id.startswith("file."):
+            self.refresh_preview()
+
+    _stale = True
+
+    def became_visible(self) -> None:
+        if self._stale and not self.spec.id.startswith("file."):
             self.refresh_preview()
 
     # ---- preview -------------------------------------------------------------------------------
     def refresh_preview(self) -> None:
+        self._stale = False
         recipe = self.recipe()
         self._token += 1
         if not readable_here(recipe["source"]):

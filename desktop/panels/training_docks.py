@@ -10,21 +10,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu
+from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
 
 from core.training.config import describe_error
 from core.training.messages import Failed, Finished
-from desktop.panels.dashboard import Dashboard, learning_rates
 from desktop.panels.health_banner import flagged_layers
 from desktop.panels.runs import RunsPanel, store_run
 from desktop.panels.session import TrainingSession
 from desktop.panels.training import TrainingPanel
-from desktop.plots.gradients import layer_health
+from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
-from desktop.plots.metrics import RunCurves, live_arrays
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
+    from desktop.panels.dashboard import Dashboard
 
 REFRESH_MS = 33
 
@@ -39,13 +38,37 @@ def default_recipe(graph: Any) -> dict[str, Any]:
     return {"source": "toy.circle"}
 
 
+class DashboardHost(QWidget):
+    """Holds the dashboard, built the first time it is shown or asked for: pyqtgraph and the plot widgets
+    load only when someone looks at plots, not at start-up."""
+
+    def __init__(self, push: Any) -> None:
+        super().__init__()
+        self.push = push
+        self.dashboard: Dashboard | None = None
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+
+    def get(self) -> Dashboard:
+        if self.dashboard is None:
+            from desktop.panels.dashboard import Dashboard
+
+            self.dashboard = Dashboard(self.push)
+            self.box.addWidget(self.dashboard)
+        return self.dashboard
+
+    def shown(self) -> bool:
+        """Really on screen (a dock behind another tab is "visible" to Qt but has no visible region)."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+
 class TrainingDocks(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.session = TrainingSession(self)
         self.panel = TrainingPanel()
-        self.dashboard = Dashboard(self._push)
+        self.host = DashboardHost(self._push)
         self.runs = RunsPanel(self.project)
         self.overlay = HealthOverlay(window.scene)
         self.current: str | None = None
@@ -54,30 +77,37 @@ class TrainingDocks(QObject):
         self._histories: dict[str, dict[str, np.ndarray]] = {}
         self._doc: Any = None
         self._shown_gradients: Any = None
-        self._add_docks()
+        self._fill_docks()
         self._connect()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self._check_document()
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.close)
 
-    def _add_docks(self) -> None:
+    def _fill_docks(self) -> None:
+        """Put the panels into the docks ``training_install`` made."""
         w = self.window
-        right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-        self.docks = {"training": w._dock("training", "Training", self.panel, right),
-                      "dashboard": w._dock("dashboard", "Dashboard", self.dashboard, bottom),
-                      "runs": w._dock("runs", "Runs", self.runs, right)}
-        w.tabifyDockWidget(w.docks["log"], self.docks["dashboard"])
-        w.tabifyDockWidget(w.docks["inspector"], self.docks["training"])
-        w.tabifyDockWidget(self.docks["training"], self.docks["runs"])
-        w.docks["inspector"].raise_()
-        w.resizeDocks([self.docks["training"]], [400], Qt.Orientation.Horizontal)
-        w.resizeDocks([self.docks["dashboard"]], [360], Qt.Orientation.Vertical)
-        menu = next((m for m in w.findChildren(QMenu) if m.title() == "&Panels"), None)
-        for dock in self.docks.values():
-            if menu is not None:
-                menu.addAction(dock.toggleViewAction())
+        self.docks = {key: w.docks[key] for key in ("training", "dashboard", "runs")}
+        for key, widget in (("training", self.panel), ("dashboard", self.host), ("runs", self.runs)):
+            self.docks[key].widget().put(widget)  # type: ignore[attr-defined]
+
+    def became_visible(self, dock: QDockWidget) -> None:
+        if dock is self.docks["dashboard"]:
+            self.host.get()
+        elif dock is self.docks["training"]:
+            self.panel.data.became_visible()
+
+    def make_room(self) -> None:
+        """Give the dashboard a useful height when a run starts (once per window)."""
+        if not self._roomy:
+            self._roomy = True
+            self.window.resizeDocks([self.docks["dashboard"]], [380], Qt.Orientation.Vertical)
+
+    _roomy = False
 
     def _connect(self) -> None:
         p = self.panel
@@ -91,9 +121,17 @@ class TrainingDocks(QObject):
         self.session.health_changed.connect(self._health)
         self.session.logged.connect(self.window.log.log)
         self.session.phase_changed.connect(lambda phase, detail: self.window.log.log(f"training: {phase} {detail}"))
-        self.runs.overlay_changed.connect(lambda _ids: self.dashboard.invalidate())
+        self.runs.overlay_changed.connect(lambda _ids: self._invalidate())
         self.runs.reopened.connect(self.reopen)
         self.runs.changed.connect(lambda: self.window.document.mark_dirty())
+
+    @property
+    def dashboard(self) -> Dashboard:
+        return self.host.get()
+
+    def _invalidate(self) -> None:
+        if self.host.dashboard is not None:
+            self.host.dashboard.invalidate()
 
     # ---- the project ---------------------------------------------------------------------------
     def project(self) -> Any:
@@ -160,6 +198,7 @@ class TrainingDocks(QObject):
         self.dashboard.features.set_input(None if preview is None or preview.samples_x is None
                                           else preview.samples_x[0])
         self.docks["dashboard"].raise_()
+        self.make_room()
         self.window.log.log(f"Training started ({config.optimizer.name}, {config.epochs} epochs)")
 
     def toggle_pause(self) -> None:
@@ -195,7 +234,7 @@ class TrainingDocks(QObject):
         self.current = run_id
         if "config" in run.info:
             self.panel.form.set_values(run.info["config"])
-        self.dashboard.invalidate()
+        self._invalidate()
         self.docks["dashboard"].raise_()
 
     def history(self, run_id: str) -> dict[str, np.ndarray]:
@@ -210,6 +249,8 @@ class TrainingDocks(QObject):
         if self.current is None and s.run is not None:
             arrays = live_arrays(s.run.history)
             if s.config is not None and len(arrays.get("epoch/x", ())):
+                from desktop.panels.dashboard import learning_rates
+
                 arrays["epoch/learning_rate"] = learning_rates(s.config, arrays["epoch/x"] * max(s.progress.batches, 1))
             out.append(RunCurves("live", "current run", arrays, s.progress.batches))
         project = self.project()
@@ -232,8 +273,8 @@ class TrainingDocks(QObject):
         s = self.session
         if s.run is not None and s.config is not None:
             self.panel.show_progress(s.progress, s.config.batch_size)
-        if self.dashboard.isVisible():
-            self.dashboard.refresh(self.curves(), s)
+        if self.host.dashboard is not None and self.host.shown():
+            self.host.dashboard.refresh(self.curves(), s)
         self._colour_canvas()
 
     def _colour_canvas(self) -> None:
@@ -254,12 +295,10 @@ class TrainingDocks(QObject):
 
 
 def install_training_docks(window: MainWindow) -> TrainingDocks:
-    """Add the training docks to ``window`` (called once from ``MainWindow.__init__``)."""
-    docks = TrainingDocks(window)
-    window.training = docks  # type: ignore[attr-defined]
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(docks.close)
+    """The window's training docks, built now if they were not yet (tests and scripts call this)."""
+    from desktop.panels.training_install import training_docks
+
+    docks: TrainingDocks = training_docks(window)
     return docks
 
 

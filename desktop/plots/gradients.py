@@ -13,32 +13,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from core.training.health import EXPLODING_NORM, VANISHING_RATIO
 from desktop.plots.base import CurveSpec, LivePlot, style_plot
+from desktop.plots.data import layer_health  # noqa: F401  (re-exported)
 from desktop.plots.export import copy_csv, save_csv
 
 MAX_COLUMNS = 1500
 """Heatmap columns drawn at most (older steps are strided)."""
-WEAK_RATIO = 1e-2
-
-
-def layer_health(norms: Mapping[str, float]) -> dict[str, str]:
-    """``ok``, ``weak``, ``vanishing`` or ``exploding`` per layer, against the largest finite norm."""
-    finite = [v for v in norms.values() if np.isfinite(v) and v > 0]
-    top = max(finite, default=0.0)
-    out: dict[str, str] = {}
-    for name, value in norms.items():
-        if not np.isfinite(value) or value > EXPLODING_NORM:
-            out[name] = "exploding"
-        elif top <= 0 or value <= 0:
-            out[name] = "ok"
-        elif value < VANISHING_RATIO * top:
-            out[name] = "vanishing"
-        elif value < WEAK_RATIO * top:
-            out[name] = "weak"
-        else:
-            out[name] = "ok"
-    return out
 
 
 def grad_layers(arrays: Mapping[str, np.ndarray]) -> list[str]:

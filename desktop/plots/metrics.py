@@ -8,54 +8,15 @@ epochs for both: a batch at step ``s`` sits at ``s / batches_per_epoch``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from core.training.history import History
 from desktop.plots.base import CurveSpec, LivePlot, color
+from desktop.plots.data import RunCurves, live_arrays, metric_names  # noqa: F401  (re-exported)
 
-HIDDEN = ("grad_global_norm",)
-"""Scalar logs shown elsewhere (the gradient plot), not as a metric."""
 TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error", "mse": "Mean squared error",
           "auc": "AUC", "precision": "Precision", "recall": "Recall", "learning_rate": "Learning rate"}
-
-
-@dataclass
-class RunCurves:
-    """One run to draw: a key, a legend label, its arrays and its batches per epoch."""
-
-    key: str
-    label: str
-    arrays: Mapping[str, np.ndarray]
-    batches: int = 1
-    primary: bool = True
-    color_index: int = 0
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def live_arrays(history: History) -> dict[str, np.ndarray]:
-    """Views (no copies) of a live run's buffers, keyed like ``History.arrays``."""
-    out: dict[str, np.ndarray] = {}
-    for prefix, series in (("batch", history.batch), ("epoch", history.epoch), ("grad", history.gradients)):
-        out[f"{prefix}/x"] = series.x.data
-        for name, buf in list(series.values.items()):
-            out[f"{prefix}/{name}"] = buf.data
-    return out
-
-
-def metric_names(arrays: Mapping[str, np.ndarray]) -> list[str]:
-    """Base metric names in a stable order, loss first (``val_`` prefixes folded into their metric)."""
-    names: list[str] = []
-    for key in arrays:
-        prefix, _, name = key.partition("/")
-        if prefix not in ("batch", "epoch") or name == "x" or name in HIDDEN:
-            continue
-        base = name.removeprefix("val_")
-        if base not in names:
-            names.append(base)
-    return sorted(names, key=lambda n: (n != "loss", n == "learning_rate", n))
 
 
 class MetricsView(QWidget):
