@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 PROBE_ENV = "LAYERBENCH_STARTUP_PROBE"
@@ -40,7 +40,9 @@ def pump_psygnal_queue(app: QApplication) -> QTimer:
 
 
 def theme_choice() -> bool | None:
-    value = QSettings("Layerbench", "Layerbench").value("theme", "system")
+    from desktop.settings import settings
+
+    value = settings().value("theme", "system")
     return {"light": False, "dark": True}.get(str(value))
 
 

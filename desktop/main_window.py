@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,13 +35,10 @@ from desktop.panels.problems import ProblemsPanel
 from desktop.panels.summary import SummaryPanel
 from desktop.panels.training_install import install_training_docks
 from desktop.projects import ProjectManager
+from desktop.settings import settings
 from desktop.theme import apply_theme
 
 PASTE_OFFSET = 40.0
-
-
-def settings() -> QSettings:
-    return QSettings("Layerbench", "Layerbench")
 
 
 class MainWindow(QMainWindow):

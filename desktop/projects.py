@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from desktop.document import Document
+from desktop.settings import settings
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -25,7 +26,7 @@ AUTOSAVE_MS = 60_000
 
 
 def _settings() -> QSettings:
-    return QSettings("Layerbench", "Layerbench")
+    return settings()
 
 
 def recent_files() -> list[str]:

@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QMessageBox
 
 QStandardPaths.setTestModeEnabled(True)
@@ -29,11 +29,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAYERBENCH_DATA_DIR", str(tmp_path / "data"))
-    QSettings("Layerbench", "Layerbench").clear()
-    yield
-    QSettings("Layerbench", "Layerbench").clear()
+    monkeypatch.setenv("LAYERBENCH_SETTINGS", str(tmp_path / "settings.ini"))  # own file per test (and worker)
 
 
 @pytest.fixture(autouse=True)

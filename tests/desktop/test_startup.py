@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
 from desktop.main_window import MainWindow
+from desktop.settings import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +48,7 @@ def test_dock_layout_and_geometry_are_remembered(qtbot) -> None:  # type: ignore
     first.docks["log"].hide()
     first.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, first.docks["inspector"])
     assert first.close()
-    assert QSettings("Layerbench", "Layerbench").value("window/state") is not None
+    assert settings().value("window/state") is not None
 
     second = MainWindow()
     qtbot.addWidget(second)
