@@ -79,6 +79,7 @@ def main(argv: list[str]) -> int:
             env = {**os.environ, "QT_SCALE_FACTOR": scale, "PYTHONPATH": str(ROOT)}
             env.setdefault("QT_QPA_PLATFORM", "offscreen")
             env["XDG_CONFIG_HOME"] = env["LAYERBENCH_DATA_DIR"] = tmp  # never touch the user's own settings
+            env["LAYERBENCH_SETTINGS"] = str(Path(tmp) / "settings.ini")
             subprocess.run([sys.executable, __file__, "--child", name, str(out)], cwd=ROOT, env=env, check=True)
             print(f"wrote {out / (name + '.png')}")
     return 0

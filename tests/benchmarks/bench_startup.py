@@ -26,7 +26,8 @@ LIMIT = 1.5
 
 def _env(tmp: str) -> dict[str, str]:
     return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "LAYERBENCH_STARTUP_PROBE": "1",
-            "LAYERBENCH_DATA_DIR": tmp, "XDG_CONFIG_HOME": tmp, "PYTHONPATH": str(ROOT)}
+            "LAYERBENCH_DATA_DIR": tmp, "XDG_CONFIG_HOME": tmp, "PYTHONPATH": str(ROOT),
+            "LAYERBENCH_SETTINGS": str(Path(tmp) / "settings.ini")}
 
 
 def _child_cpu() -> float:
