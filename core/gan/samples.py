@@ -28,17 +28,19 @@ def is_image(sample_shape: tuple[int, ...]) -> bool:
     return len(sample_shape) == 2 or (len(sample_shape) == 3 and sample_shape[-1] in (1, 3))
 
 
-def tile(samples: np.ndarray, columns: int | None = None, pad: int = 1) -> np.ndarray:
+def tile(samples: np.ndarray, columns: int | None = None, pad: int = 1,
+         value_range: tuple[float, float] | None = None) -> np.ndarray:
     """Images ``(n, H, W[, C])`` tiled row by row into one ``(rows*(H+pad)-pad, cols*(W+pad)-pad, C)`` picture.
 
-    Values are rescaled to [0, 1] over the whole grid so that the grid is comparable across steps.
+    Values in ``value_range`` (the real data's, so grids of every step and of real data compare) map to
+    [0, 1], clipped; without it the grid's own minimum and maximum are used.
     """
     images = samples if samples.ndim == 4 else samples[..., None]
     n, h, w, c = images.shape
     cols = columns or math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
-    lo, hi = float(images.min()), float(images.max())
-    scaled = (images - lo) / (hi - lo) if hi > lo else np.zeros_like(images)
+    lo, hi = value_range or (float(images.min()), float(images.max()))
+    scaled = np.clip((images - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.zeros_like(images)
     grid = np.ones((rows * (h + pad) - pad, cols * (w + pad) - pad, c), dtype="float32")
     for i in range(n):
         r, col = divmod(i, cols)
@@ -46,9 +48,9 @@ def tile(samples: np.ndarray, columns: int | None = None, pad: int = 1) -> np.nd
     return grid
 
 
-def grid_for(samples: np.ndarray) -> np.ndarray | None:
+def grid_for(samples: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray | None:
     """The tiled picture for image samples, ``None`` for other samples."""
-    return tile(samples) if is_image(tuple(samples.shape[1:])) else None
+    return tile(samples, value_range=value_range) if is_image(tuple(samples.shape[1:])) else None
 
 
 def mean_pairwise_distance(x: np.ndarray) -> float:

@@ -65,6 +65,7 @@ class _Reporter:
         rng = np.random.default_rng(config.seed)
         self.real = data[rng.choice(len(data), min(len(data), config.diversity_samples), replace=False)]
         self.real_spread = mean_pairwise_distance(self.real)
+        self.value_range = (float(data.min()), float(data.max()))
         self.fixed = latent(config.sample_count, latent_dim, config.latent_distribution, config.seed)
         self.g_names, self.g_groups = layer_groups(steps.g)
         self.d_names, self.d_groups = layer_groups(steps.d)
@@ -72,7 +73,7 @@ class _Reporter:
 
     def samples(self, step: int) -> GanSamples:
         out = self.steps.sample(self.fixed)
-        return GanSamples(step, out, grid_for(out))
+        return GanSamples(step, out, grid_for(out, self.value_range))
 
     def diversity(self, step: int) -> GanDiversity:
         self._probe_seed += 1
@@ -90,7 +91,7 @@ class _Reporter:
     def interpolation(self) -> GanInterpolation:
         z1 = self.fixed[1] if len(self.fixed) > 1 else -self.fixed[0]
         path = self.steps.sample(latent_path(self.fixed[0], z1, self.config.interpolation_steps, "slerp"))
-        return GanInterpolation(path, grid_for(path), "slerp")
+        return GanInterpolation(path, grid_for(path, self.value_range), "slerp")
 
 
 def train_gan(

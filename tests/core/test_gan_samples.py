@@ -47,3 +47,10 @@ def test_diversity_ratio_drops_for_a_collapsed_generator() -> None:
     assert modes_covered(healthy, ring_modes()) == 8
     assert modes_covered(collapsed, ring_modes()) == 1
     assert mean_pairwise_distance(np.zeros((5, 3))) == 0.0
+
+
+def test_tile_with_the_real_data_range_keeps_grids_comparable() -> None:
+    faint = np.full((4, 2, 2, 1), 0.1, dtype="float32")  # a barely trained tanh generator
+    grid = tile(faint, value_range=(-1.0, 1.0))
+    assert grid[0, 0, 0] == pytest.approx(0.55)  # not stretched to full contrast
+    assert tile(np.full((1, 2, 2), 5.0), value_range=(-1.0, 1.0)).max() == 1.0  # clipped
