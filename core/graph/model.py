@@ -256,13 +256,14 @@ class Graph:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Graph:
         """Rebuild a graph, checking every node, parameter and edge (``GraphError`` says which)."""
-        from core.graph.validation import check_connect
-
         graph = cls()
-        graph.load(data, check_connect)
+        graph.load(data)
         return graph
 
-    def load(self, data: Mapping[str, Any], check: Any) -> None:
+    def load(self, data: Mapping[str, Any]) -> None:
+        """Add the nodes and edges of ``data`` (the ``to_dict`` form) after checking them all."""
+        from core.graph.validation import check_edges
+
         names: set[str] = set()
         for raw in data.get("nodes", []):
             ui = raw.get("ui", {}) or {}
@@ -274,12 +275,15 @@ class Graph:
                 raise GraphError(f"two layers are named {node.name!r}", node.id)
             names.add(node.name)
             self.add_node(node)
-        for raw in data.get("edges", []):
-            edge = Edge(
+        edges = [
+            Edge(
                 src=raw["src"], dst=raw["dst"], src_port=raw.get("src_port", "out"),
                 dst_port=raw.get("dst_port", "in"), id=raw.get("id") or new_id(),
             )
-            check(self, edge)
+            for raw in data.get("edges", [])
+        ]
+        check_edges(self, edges)
+        for edge in edges:
             self.add_edge(edge)
 
     def extend(self, nodes: Iterable[Node], edges: Iterable[Edge]) -> None:
