@@ -58,7 +58,8 @@ class FeatureMaps:
 
 @dataclass(frozen=True)
 class Weights:
-    """Per-epoch weight statistics per node: histogram (counts, edges), L2 norm, update-to-weight ratio."""
+    """Per-epoch weight statistics: histograms (counts, edges) per variable (``dense_1/kernel``,
+    ``dense_1/bias``); per node the L2 norm and the update-to-weight ratio since the previous epoch."""
 
     epoch: int
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)

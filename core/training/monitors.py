@@ -3,9 +3,9 @@
 ``monitored(inner, ...)`` wraps the user's functional model in a ``keras.Model`` subclass whose
 ``train_step`` follows Keras's own TensorFlow one (tape -> compute_loss -> loss tracker -> optimizer ->
 metrics) and adds ``grad_norms`` (one L2 norm per node) and ``grad_global_norm`` to the logs. The inner model
-stays a plain functional model, so it is what gets saved. With ``skip_nonfinite`` a step whose loss is
-not finite is not applied, so the weights left are the last finite ones and the layer that overflowed can be
-found afterwards.
+stays a plain functional model, so it is what gets saved. With ``skip_nonfinite`` the gradients of a step
+whose loss is not finite are replaced by zeros, so the weights stay finite (plain SGD leaves them exactly
+as they were; momentum methods coast on their finite momentum) and the layer that overflowed can be found.
 """
 
 from __future__ import annotations
@@ -68,18 +68,14 @@ def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool) -> Any:
                 scaled = self.optimizer.scale_loss(loss)
             weights = self.trainable_weights
             grads = tape.gradient(scaled, weights)
-            if skip_nonfinite:
-                tf.cond(tf.math.is_finite(loss), lambda: self._apply(grads, weights), lambda: tf.constant(False))
-            else:
-                self.optimizer.apply_gradients(zip(grads, weights))
+            if skip_nonfinite:  # a select per variable: far cheaper to trace than a tf.cond around the update
+                finite = tf.math.is_finite(loss)
+                grads = [tf.where(finite, g, tf.zeros_like(g)) if g is not None else g for g in grads]
+            self.optimizer.apply_gradients(zip(grads, weights))
             logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
             if gradient_norms:
                 logs = {**logs, **self._norms(grads, loss, scaled)}
             return logs
-
-        def _apply(self, grads: Any, weights: Any) -> Any:
-            self.optimizer.apply_gradients(zip(grads, weights))
-            return tf.constant(True)
 
         def _norms(self, grads: Any, loss: Any, scaled: Any) -> dict[str, Any]:
             unscale = tf.cast(loss, tf.float32) / tf.maximum(tf.cast(scaled, tf.float32), 1e-30)
@@ -99,29 +95,45 @@ def attach_groups(model: Any, inner: Any) -> list[str]:
     return names
 
 
-def weight_arrays(inner: Any) -> dict[str, list[np.ndarray]]:
-    """Trainable weights per node, as NumPy arrays."""
-    out: dict[str, list[np.ndarray]] = {}
+def model_input(inner: Any) -> Any:
+    """The model's input as its structure expects it (a single tensor for one input, else the list)."""
+    return inner.inputs[0] if len(inner.inputs) == 1 else inner.inputs
+
+
+def weight_arrays(inner: Any) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """Trainable weights per node as ``(variable name, array)``: ``("kernel", ...)``, ``("bias", ...)``."""
+    out: dict[str, list[tuple[str, np.ndarray]]] = {}
     for layer in inner.layers:
-        if layer.trainable_weights:
-            out.setdefault(node_of(layer.name), []).extend(np.asarray(w.numpy()) for w in layer.trainable_weights)
+        for w in layer.trainable_weights:
+            out.setdefault(node_of(layer.name), []).append((str(w.name), np.array(w.numpy())))
     return out
 
 
+def _flat(arrays: list[tuple[str, np.ndarray]]) -> np.ndarray:
+    return np.concatenate([a.reshape(-1) for _, a in arrays]).astype("float64")
+
+
+def _histogram(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    finite = values[np.isfinite(values)]
+    return np.histogram(finite, bins=bins) if finite.size else (np.zeros(bins), np.zeros(bins + 1))
+
+
 def weight_stats(
-    current: dict[str, list[np.ndarray]], previous: dict[str, list[np.ndarray]] | None, bins: int = 30
+    current: dict[str, list[tuple[str, np.ndarray]]], previous: dict[str, list[tuple[str, np.ndarray]]] | None,
+    bins: int = 30,
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float], dict[str, float]]:
-    """Histograms, L2 norms and update-to-weight ratios (‖w - w_prev‖ / ‖w_prev‖) per node."""
+    """Histograms per variable (``dense_1/kernel``, ``dense_1/bias``), then per node the L2 norm and the
+    update-to-weight ratio ‖w - w_prev‖ / ‖w_prev‖ since the previous call."""
     hists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     norms: dict[str, float] = {}
     ratios: dict[str, float] = {}
     for node, arrays in current.items():
-        flat = np.concatenate([a.reshape(-1) for a in arrays]).astype("float64")
-        finite = flat[np.isfinite(flat)]
-        hists[node] = np.histogram(finite, bins=bins) if finite.size else (np.zeros(bins), np.zeros(bins + 1))
+        for name, array in arrays:
+            hists[f"{node}/{name}"] = _histogram(array.reshape(-1).astype("float64"), bins)
+        flat = _flat(arrays)
         norms[node] = float(np.linalg.norm(flat))
         if previous and node in previous:
-            old = np.concatenate([a.reshape(-1) for a in previous[node]]).astype("float64")
+            old = _flat(previous[node])
             ratios[node] = float(np.linalg.norm(flat - old)) / max(float(np.linalg.norm(old)), 1e-12)
     return hists, norms, ratios
 
@@ -135,7 +147,7 @@ def feature_map_fn(inner: Any, max_layers: int = 8) -> tuple[list[str], Any] | N
     if not convs:
         return None
     convs = convs[:max_layers]
-    sub = keras.Model(inner.inputs, [layer.output for layer in convs])
+    sub = keras.Model(model_input(inner), [layer.output for layer in convs])
     fn = tf.function(lambda x: sub(x, training=False))
     return [node_of(layer.name) for layer in convs], fn
 
@@ -156,7 +168,7 @@ def first_nonfinite(inner: Any, sample: np.ndarray) -> tuple[str | None, str]:
     layers = [layer for layer in inner.layers if not isinstance(layer, keras.layers.InputLayer)]
     if not layers:
         return None, ""
-    outputs = keras.Model(inner.inputs, [layer.output for layer in layers])(sample, training=False)
+    outputs = keras.Model(model_input(inner), [layer.output for layer in layers])(sample, training=False)
     peaks = [float(np.max(np.abs(np.asarray(o)))) if np.asarray(o).size else 0.0
              for o in (outputs if isinstance(outputs, list | tuple) else [outputs])]
     for layer, peak in zip(layers, peaks):

@@ -110,8 +110,8 @@ def test_schedules_and_clipping_train(tmp_path: Path) -> None:
 
 def _first_kernel(tmp: Path, reg: dict[str, float]) -> np.ndarray:
     graph = mlp(2, [32], 2, activation="relu", kernel_regularizer=reg)
-    result, _ = train(tmp, graph, {"source": "toy.gaussians", "options": {"samples": 300}}, epochs=15,
-                      optimizer={"learning_rate": 0.02})
+    data = {"source": "toy.gaussians", "options": {"samples": 300}, "preprocess": {"validation": 0.0}}
+    result, _ = train(tmp, graph, data, epochs=12, optimizer={"learning_rate": 0.02})
     assert isinstance(result, Finished), result
     return weights_of(graph, result.weights_path)[0]
 
@@ -141,7 +141,8 @@ def test_dropout_is_active_in_training_only() -> None:
 
 def _gradient_ratio(tmp: Path, activation: str, init: str) -> tuple[float, Gradients]:
     graph = mlp(2, [16] * 19, 2, activation=activation, kernel_initializer=init)
-    result, messages = train(tmp, graph, {"source": "toy.gaussians", "options": {"samples": 40}}, epochs=1,
+    data = {"source": "toy.gaussians", "options": {"samples": 32}, "preprocess": {"validation": 0.0}}
+    result, messages = train(tmp, graph, data, epochs=1,
                              batch_size=16, monitors={"gradient_norms": True, "gradient_every": 1})
     assert isinstance(result, Finished), result
     grads = of(messages, Gradients)[0]
@@ -149,6 +150,7 @@ def _gradient_ratio(tmp: Path, activation: str, init: str) -> tuple[float, Gradi
     return grads.norms[0] / grads.norms[-1], grads
 
 
+@pytest.mark.slow
 def test_deep_sigmoid_gradients_vanish_relu_he_do_not(tmp_path: Path) -> None:
     ratio, grads = _gradient_ratio(tmp_path / "sigmoid", "sigmoid", "glorot_uniform")
     assert ratio < 1e-4
