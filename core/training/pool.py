@@ -13,6 +13,8 @@ from core.training.worker import child_main
 
 START_METHOD = "spawn"
 STDERR_TAIL = 4000
+REFILL_DELAY = 15.0
+"""Seconds after a ``take`` at which the pool starts a new warm worker if nothing asked for one earlier."""
 
 
 class WorkerProcess:
@@ -90,7 +92,11 @@ class WorkerPool:
             return WorkerProcess(warm=False)
         with self._lock:
             self._idle = [w for w in self._idle if w.alive()]
-            return self._idle.pop(0) if self._idle else WorkerProcess()
+            worker = self._idle.pop(0) if self._idle else WorkerProcess()
+        timer = threading.Timer(REFILL_DELAY, self.refill)  # in case nobody calls refill sooner
+        timer.daemon = True
+        timer.start()
+        return worker
 
     def close(self) -> None:
         with self._lock:
