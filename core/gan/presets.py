@@ -1,7 +1,7 @@
 """Small generator/discriminator pairs built in code: a dense GAN for 2-D points and a DCGAN for 8x8 digits.
 
-The bundled templates (``resources/templates/gan_*.json``) were written from these; tests and benchmarks
-use them directly.
+With default arguments they are the bundled templates ``gan_dense_2d_*`` and ``dcgan_digits_*`` (a test keeps
+them equal); the arguments make smaller or larger variants for tests and benchmarks.
 """
 
 from __future__ import annotations

@@ -55,3 +55,12 @@ def test_an_invalid_network_is_reported_by_role() -> None:
     discriminator.add_node(discriminator.make_node("Dense", {"units": 4}))  # unconnected: no input
     with pytest.raises(GraphError, match="discriminator is not valid"):
         check_gan(generator, discriminator)
+
+
+@pytest.mark.parametrize(("preset", "prefix"), [(dense_2d, "gan_dense_2d"), (dcgan_digits, "dcgan_digits")])
+def test_presets_equal_the_bundled_templates(preset, prefix: str) -> None:  # type: ignore[no-untyped-def]
+    from core.catalog.templates import load_template
+
+    for built, role in zip(preset(), ("generator", "discriminator")):
+        template = load_template(f"{prefix}_{role}")
+        assert [(n.type, n.params) for n in built.nodes] == [(n.type, n.params) for n in template.nodes]
