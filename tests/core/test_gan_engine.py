@@ -99,3 +99,14 @@ def test_gan_run_in_a_spawned_worker_emits_gan_signals(tmp_path: Path) -> None:
         assert run.started_info.real.shape == (256, 2)
     finally:
         engine.close()
+
+
+def test_non_finite_losses_end_the_run_as_diverged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.gan.job
+
+    monkeypatch.setattr(core.gan.job, "real_samples", lambda *_a: np.full((64, 2), np.nan, dtype="float32"))
+    messages: list[Any] = []
+    result = run_job(_job(tmp_path, *dense_2d(hidden=8)), messages.append, Control())
+    assert isinstance(result, Failed)
+    assert result.kind == "diverged"
+    assert "step 1" in result.error
