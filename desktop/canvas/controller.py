@@ -176,6 +176,17 @@ class GraphEditor(QObject):
             return reason
         return self.push(AddEdge(self.graph, Edge(src, dst, src_port, dst_port)))
 
+    def disconnect_edge(self, edge_id: str) -> str | None:
+        return self.push(RemoveEdge(self.graph, edge_id))
+
+    def reconnect(self, edge_id: str, src: str, src_port: str, dst: str, dst_port: str) -> str | None:
+        """Move an edge to new ends in one step; a refused move changes nothing and says why."""
+        edge = Edge(src, dst, src_port, dst_port)
+        reason = self.push(Macro("Reconnect", [RemoveEdge(self.graph, edge_id), AddEdge(self.graph, edge)]))
+        if reason is not None:
+            self.message.emit(f"Cannot connect: {reason}")
+        return reason
+
     # ---- history --------------------------------------------------------------------------------
     def undo(self) -> None:
         self.stack.undo()

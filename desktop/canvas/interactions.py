@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
+from core.graph.model import Edge
 from desktop.canvas.controller import GraphEditor
 from desktop.canvas.items.edge import curve
 from desktop.canvas.items.port import PortItem, PortState
@@ -22,9 +23,13 @@ class ConnectInteraction:
     """Drag from a port: compatible ports light up, refused ones dim and say why when hovered."""
 
     def __init__(self, scene: GraphScene, editor: GraphEditor, start: PortItem,
-                 status: Callable[[str], None]) -> None:
+                 status: Callable[[str], None], moving: Edge | None = None) -> None:
         self.scene, self.editor, self.start, self.status = scene, editor, start, status
+        self.moving = moving
+        """An existing edge picked up by its input end: dropped elsewhere it moves, dropped on empty
+        space it is removed."""
         self.reasons: dict[PortItem, str | None] = {}
+        self._hide_moving(True)
         self.line = QGraphicsPathItem()
         self.line.setPen(QPen(colors().selection, 2, Qt.PenStyle.DashLine, Qt.PenCapStyle.RoundCap))
         self.line.setZValue(5)
@@ -42,6 +47,8 @@ class ConnectInteraction:
                     continue
                 if port.node_id == self.start.node_id:
                     reason: str | None = "a layer cannot be connected to itself"
+                elif self.moving is not None and (port.node_id, port.name) == (self.moving.dst, self.moving.dst_port):
+                    reason = None  # where the picked-up edge came from
                 else:
                     src, dst = self._ends(port)
                     reason = self.editor.connection_error(src.node_id, src.name, dst.node_id, dst.name)
@@ -63,16 +70,29 @@ class ConnectInteraction:
         """Connect to the port under ``pos``; returns the refusal reason, if any."""
         port = self.scene.port_at(pos)
         self.cancel()
+        moving = self.moving
+        if moving is not None and port is None:
+            return self.editor.disconnect_edge(moving.id)
         if port is None or port not in self.reasons:
             return None
         src, dst = self._ends(port)
-        return self.editor.connect_ports(src.node_id, src.name, dst.node_id, dst.name)
+        if moving is None:
+            return self.editor.connect_ports(src.node_id, src.name, dst.node_id, dst.name)
+        if (dst.node_id, dst.name) == (moving.dst, moving.dst_port):
+            return None
+        return self.editor.reconnect(moving.id, src.node_id, src.name, dst.node_id, dst.name)
 
     def cancel(self) -> None:
         for port in self.reasons:
             port.set_state(PortState.NORMAL)
         if self.line.scene() is not None:
             self.scene.removeItem(self.line)
+        self._hide_moving(False)
+
+    def _hide_moving(self, hide: bool) -> None:
+        item = self.scene.item_for_edge(self.moving.id) if self.moving is not None else None
+        if item is not None:
+            item.setVisible(not hide)
 
 
 class MoveTracker:

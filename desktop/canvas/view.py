@@ -22,6 +22,7 @@ from desktop.canvas.controller import GraphEditor
 from desktop.canvas.interactions import ConnectInteraction, MoveTracker
 from desktop.canvas.items.edge import EdgeItem
 from desktop.canvas.items.node import HEADER, WIDTH
+from desktop.canvas.items.port import PortItem
 from desktop.canvas.scene import GraphScene, node_items_bounding
 from desktop.theme import colors
 
@@ -118,13 +119,25 @@ class GraphView(QGraphicsView):
         if button == Qt.MouseButton.LeftButton:
             port = self.graph_scene.port_at(pos)
             if port is not None:
-                self._connect = ConnectInteraction(self.graph_scene, self.editor, port, self.status.emit)
+                self._connect = self._start_connect(port)
                 self._connect.move(pos)
                 event.accept()
                 return
         super().mousePressEvent(_shift_as_ctrl(event))
         if button == Qt.MouseButton.LeftButton and self.graph_scene.node_at(pos) is not None:
             self._move = MoveTracker(self.graph_scene, self.editor)
+
+    def _start_connect(self, port: PortItem) -> ConnectInteraction:
+        """A drag from an output starts a new edge; from a connected single input it picks that edge up."""
+        graph = self.editor.graph
+        edges = [] if port.output or port.multiple else graph.in_edges(port.node_id, port.name)
+        if len(edges) == 1:
+            edge = edges[0]
+            src_item = self.graph_scene.item_for_node(edge.src)
+            if src_item is not None:
+                start = src_item.port(edge.src_port, True)
+                return ConnectInteraction(self.graph_scene, self.editor, start, self.status.emit, moving=edge)
+        return ConnectInteraction(self.graph_scene, self.editor, port, self.status.emit)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._pan_from is not None:

@@ -184,3 +184,41 @@ def test_middle_drag_pans(window: MainWindow) -> None:
     after = view.visible_scene_rect().center()
     assert abs((after - before).x() - 100) < 2
     assert abs((after - before).y() - 50) < 2
+
+
+def test_drag_connected_input_moves_the_edge(window: MainWindow) -> None:
+    graph = window.document.graph
+    inp, conv1, conv2 = (n.id for n in graph.nodes)
+    flat = _add(window, "Flatten", 600, 300)
+    start = window.scene.item_for_node(conv2).port("in", False).scene_center()
+    target = window.scene.item_for_node(flat).port("in", False).scene_center()
+    depth = len(window.document.stack)
+    drag_on_view(window.view, start, target)
+    assert {(e.src, e.dst) for e in graph.edges} == {(inp, conv1), (conv1, flat)}
+    assert len(window.document.stack) == depth + 1
+    assert all(i.isVisible() for i in window.scene.edge_items())
+    window.document.stack.undo()
+    assert {(e.src, e.dst) for e in graph.edges} == {(inp, conv1), (conv1, conv2)}
+
+
+def test_drag_connected_input_to_empty_space_disconnects(window: MainWindow) -> None:
+    graph = window.document.graph
+    conv2 = graph.nodes[2].id
+    start = window.scene.item_for_node(conv2).port("in", False).scene_center()
+    drag_on_view(window.view, start, start + QPointF(-20, 250))
+    assert graph.in_edges(conv2) == []
+    window.document.stack.undo()
+    assert len(graph.in_edges(conv2)) == 1
+    assert window.scene.item_for_edge(graph.in_edges(conv2)[0].id).isVisible()
+
+
+def test_refused_move_keeps_the_edge(window: MainWindow) -> None:
+    graph = window.document.graph
+    inp, conv1, conv2 = (n.id for n in graph.nodes)
+    before = graph.to_dict()
+    start = window.scene.item_for_node(conv2).port("in", False).scene_center()
+    target = window.scene.item_for_node(conv1).port("in", False).scene_center()  # occupied by the Input
+    drag_on_view(window.view, start, target)
+    assert graph.to_dict() == before
+    assert "Cannot connect" in window.statusBar().currentMessage()
+    assert all(i.isVisible() for i in window.scene.edge_items())

@@ -28,12 +28,15 @@ class PortItem(QGraphicsItem):
         super().__init__(parent)
         self.node_id, self.name, self.output = node_id, name, output
         self.color = color
+        self.multiple = multiple
         self.state = PortState.NORMAL
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.CrossCursor)
         kind = "output" if output else "input"
         more = " (takes several inputs, in order)" if multiple else ""
-        self.setToolTip(f"{kind} '{name}'{more}\nDrag to another port to connect")
+        hint = ("Drag to another port to connect" if output
+                else "Drag to connect; drag a connected input away to move or remove its connection")
+        self.setToolTip(f"{kind} '{name}'{more}\n{hint}")
 
     @property
     def key(self) -> tuple[str, str, bool]:
