@@ -214,7 +214,7 @@ def test_drag_connected_input_to_empty_space_disconnects(window: MainWindow) -> 
 
 def test_refused_move_keeps_the_edge(window: MainWindow) -> None:
     graph = window.document.graph
-    inp, conv1, conv2 = (n.id for n in graph.nodes)
+    _inp, conv1, conv2 = (n.id for n in graph.nodes)
     before = graph.to_dict()
     start = window.scene.item_for_node(conv2).port("in", False).scene_center()
     target = window.scene.item_for_node(conv1).port("in", False).scene_center()  # occupied by the Input
