@@ -21,20 +21,22 @@ def task() -> tuple[np.ndarray, np.ndarray]:
     return raw.x, raw.y
 
 
-def _graph(kind: str, return_sequences: bool = False, units: int = 5):  # type: ignore[no-untyped-def]
+def _graph(kind: str, return_sequences: bool = False, units: int = 5, **params: object):  # type: ignore[no-untyped-def]
     head = [("Flatten", {})] if return_sequences else []
-    return chain([("Input", {"shape": [STEPS, 2]}), (kind, {"units": units, "return_sequences": return_sequences}),
-                  *head, ("Dense", {"units": 1})])
+    layer = (kind, {"units": units, "return_sequences": return_sequences, **params})
+    return chain([("Input", {"shape": [STEPS, 2]}), layer, *head, ("Dense", {"units": 1})])
 
 
+@pytest.mark.parametrize("use_bias", [True, False])
 @pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
-def test_recomputed_states_match_the_keras_layer(kind: str, task: tuple[np.ndarray, np.ndarray]) -> None:
+def test_recomputed_states_match_the_keras_layer(kind: str, use_bias: bool,
+                                                 task: tuple[np.ndarray, np.ndarray]) -> None:
     import keras
 
     from core.translate.to_keras import build_model
 
     keras.utils.set_random_seed(1)
-    model = build_model(_graph(kind, return_sequences=True))
+    model = build_model(_graph(kind, return_sequences=True, use_bias=use_bias))
     x, y = task
     trace = inspect_model(model, x[0], y[0])
     rnn = model.get_layer(trace.layer)
