@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.document: Document = document or Document()
         self._paste_count: tuple[str | None, int] = (None, 0)
+        self._fitted = False
         self._bind(self.document)
         install_training_docks(self)  # empty shells; before restoreState so their places are restored too
         self._restore_settings()
@@ -359,6 +360,12 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.sync()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # the first fit needs the real viewport size
+            self._fitted = True
+            self.view.fit(min_zoom=0.65)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.projects.maybe_save():
