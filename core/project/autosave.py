@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
 import json
 import os
 import uuid
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.project.archive import Blob, ZipRef
 from core.project.errors import ProjectError
-from core.project.io import parse_json, save_project
+from core.project.io import parse_json, project_json, save_project
 from core.project.project import Project
 
 ENV_DATA_DIR = "LAYERBENCH_DATA_DIR"
@@ -55,14 +58,37 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+_LAST: dict[str, tuple[object, ...]] = {}
+"""Per key, a fingerprint of what was autosaved last (the JSON and every member's content or source)."""
+
+
+def _blob_print(blob: Blob) -> object:
+    if isinstance(blob, ZipRef):
+        try:
+            return (str(blob.path), blob.member, blob.path.stat().st_mtime_ns)
+        except OSError:
+            return None
+    return (len(blob), zlib.crc32(blob))
+
+
+def _fingerprint(project: Project) -> tuple[object, ...]:
+    digest = hashlib.sha256(project_json(project)).hexdigest()
+    return (digest, *((name, _blob_print(blob)) for name, blob in project.members()))
+
+
 def autosave(project: Project, key: str) -> Path:
-    """Write the recovery copy of ``project`` under ``key``; the project's own path is left unchanged."""
+    """Write the recovery copy of ``project`` under ``key`` (skipped when nothing changed since the last one);
+    the project's own path is left unchanged."""
     if not key.isalnum():
         raise ProjectError(f"invalid autosave key {key!r}")
     folder = recovery_dir()
     target = folder / f"{key}.layerbench"
     original = project.path
+    fingerprint = _fingerprint(project)
+    if _LAST.get(key) == fingerprint and target.is_file() and (folder / f"{key}.json").is_file():
+        return target
     save_project(project, target, backup=False, adopt=False)
+    _LAST[key] = fingerprint
     meta = {
         "original": str(original.resolve()) if original else None,
         "name": project.name or (original.stem if original else "untitled"),
@@ -122,6 +148,7 @@ def restore(key: str) -> Project:
 
 def discard(key: str) -> None:
     """Delete an autosave (after a normal save or close, or when the user declines to recover it)."""
+    _LAST.pop(key, None)
     folder = recovery_dir()
     for name in (f"{key}.layerbench", f"{key}.json"):
         with contextlib.suppress(FileNotFoundError):

@@ -29,14 +29,18 @@ def save_project(project: Project, path: Path, backup: bool = True, adopt: bool 
     With ``adopt`` the project's stored weights are read from the new file from now on (a copy, such as
     an autosave, does not adopt).
     """
-    text = json.dumps(project.to_dict(), indent=1, ensure_ascii=False, allow_nan=False)
-    members: list[tuple[str, Blob]] = [(PROJECT_JSON, text.encode("utf-8")), *project.members()]
+    members: list[tuple[str, Blob]] = [(PROJECT_JSON, project_json(project)), *project.members()]
     try:
         write_atomic(path, members, backup=backup)
     except OSError as exc:
         raise ProjectError(f"could not be saved: {exc.strerror or exc}", str(path)) from None
     if adopt:
         project._attach({name: ZipRef(path, name) for name, _ in members[1:]})
+
+
+def project_json(project: Project) -> bytes:
+    """The ``project.json`` member as written."""
+    return json.dumps(project.to_dict(), indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def _reject_constant(token: str) -> Any:

@@ -100,3 +100,22 @@ def test_damaged_recovery_metadata_is_skipped() -> None:
 def test_invalid_key_refused() -> None:
     with pytest.raises(ProjectError, match="invalid autosave key"):
         rec.autosave(_project(), "../x")
+
+
+def test_unchanged_project_is_not_written_again() -> None:
+    project = _project()
+    run = project.add_run("r")
+    project.set_weights(run.id, {"dense_1": [np.ones((4, 3), "float32")]})
+    key = rec.new_key()
+    target = rec.autosave(project, key)
+    target.touch()
+    os_time = target.stat().st_mtime_ns
+    assert rec.autosave(project, key) == target
+    assert target.stat().st_mtime_ns == os_time  # skipped: nothing changed
+    project.set_weights(run.id, {"dense_1": [np.zeros((4, 3), "float32")]})  # same size, new values
+    rec.autosave(project, key)
+    assert target.stat().st_mtime_ns != os_time
+    np.testing.assert_array_equal(Project.load(target).weights("r")["dense_1"][0], np.zeros((4, 3)))
+    project.name = "renamed"
+    rec.autosave(project, key)
+    assert Project.load(target).name == "renamed"
