@@ -148,11 +148,15 @@ def test_quick_add_adds_after_selection_and_connects(window: MainWindow, qtbot, 
     assert not graph.out_edges(conv2)
 
 
-def test_palette_double_click_adds_after_selected(window: MainWindow) -> None:
+def test_palette_double_click_adds_after_selected(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
     conv2 = window.document.graph.nodes[2].id
     window.scene.select_nodes([conv2])
+    tree = window.palette_panel.tree
     item = window.palette_panel.item_for("Flatten")
-    window.palette_panel.tree.itemActivated.emit(item, 0)
+    tree.scrollToItem(item)
+    pos = tree.visualItemRect(item).center()
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     (flat,) = node_ids_by_type(window, "Flatten")
     assert window.document.graph.in_edges(flat)[0].src == conv2
 
