@@ -37,10 +37,10 @@ def default_label(project: Any, config: TrainingConfig) -> str:
 
 
 def store_run(project: Any, history: dict[str, np.ndarray], config: TrainingConfig, result: Finished,
-              batches: int, label: str = "") -> str:
-    """Keep a run in ``project``: config, final metrics, history and weights; returns its id."""
-    info = {"config": config.to_dict(), "logs": result.logs, "test_logs": result.test_logs, "device": result.device,
-            "epochs": result.epochs_done, "batches": batches, "seconds": result.seconds,
+              batches: int, label: str = "", graph: dict[str, Any] | None = None) -> str:
+    """Keep a run in ``project``: config, final metrics, history, weights and the graph it trained (its id)."""
+    info = {"config": config.to_dict(), "graph": graph or {}, "logs": result.logs, "test_logs": result.test_logs,
+            "device": result.device, "epochs": result.epochs_done, "batches": batches, "seconds": result.seconds,
             "time_to_first_batch": result.time_to_first_batch}
     run = project.add_run(label=label or default_label(project, config),
                           status="stopped" if result.stopped else "finished", info=info)

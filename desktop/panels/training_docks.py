@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
 from core.training.config import describe_error
 from core.training.messages import Failed, Finished
 from desktop.panels.health_banner import flagged_layers
+from desktop.panels.predict import PredictPanel
 from desktop.panels.runs import RunsPanel, store_run
-from desktop.panels.session import TrainingSession
+from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.training import TrainingPanel
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
@@ -40,11 +41,11 @@ def default_recipe(graph: Any) -> dict[str, Any]:
 
 class DashboardHost(QWidget):
     """Holds the dashboard, built the first time it is shown or asked for: pyqtgraph and the plot widgets
-    load only when someone looks at plots, not at start-up."""
+    load only when someone looks at plots, not at start-up. ``tabs`` are added to it when it is built."""
 
-    def __init__(self, push: Any) -> None:
+    def __init__(self, push: Any, tabs: list[tuple[QWidget, str]]) -> None:
         super().__init__()
-        self.push = push
+        self.push, self.tabs = push, tabs
         self.dashboard: Dashboard | None = None
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
@@ -54,6 +55,8 @@ class DashboardHost(QWidget):
             from desktop.panels.dashboard import Dashboard
 
             self.dashboard = Dashboard(self.push)
+            for widget, title in self.tabs:
+                self.dashboard.add_tab(widget, title)
             self.box.addWidget(self.dashboard)
         return self.dashboard
 
@@ -68,7 +71,9 @@ class TrainingDocks(QObject):
         self.window = window
         self.session = TrainingSession(self)
         self.panel = TrainingPanel()
-        self.host = DashboardHost(self._push)
+        self.predict = PredictPanel(self.project, lambda: self.window.document.graph, self._request)
+        self.predictor: Any = None
+        self.host = DashboardHost(self._push, [(self.predict, "Predict")])
         self.runs = RunsPanel(self.project)
         self.overlay = HealthOverlay(window.scene)
         self.current: str | None = None
@@ -123,6 +128,8 @@ class TrainingDocks(QObject):
         self.session.phase_changed.connect(lambda phase, detail: self.window.log.log(f"training: {phase} {detail}"))
         self.runs.overlay_changed.connect(lambda _ids: self._invalidate())
         self.runs.reopened.connect(self.reopen)
+        self.runs.changed.connect(self.predict.refresh_runs)
+        self.predict.features_ready.connect(self._sample_features)
         self.runs.changed.connect(lambda: self.window.document.mark_dirty())
 
     @property
@@ -153,6 +160,8 @@ class TrainingDocks(QObject):
         self.current = None
         self.overlay.clear()
         self.runs.refresh()
+        self.predict.refresh_runs()
+        self.predict.data = None
 
     def _settings_edited(self) -> None:
         if self.panel.form.error():
@@ -214,9 +223,10 @@ class TrainingDocks(QObject):
     def _store(self, run: Any, result: Finished) -> None:
         assert self.session.config is not None
         self.live_run_id = store_run(self.project(), run.history.arrays(), self.session.config, result,
-                                     self.session.progress.batches)
+                                     self.session.progress.batches, graph=run.job.graph)
         self.window.document.mark_dirty()
         self.runs.refresh()
+        self.predict.refresh_runs()
 
     def _ended(self, run: Any, result: Finished | Failed) -> None:
         self.panel.set_running(False)
@@ -289,9 +299,29 @@ class TrainingDocks(QObject):
         self.dashboard.banner.show_health(msg.health, flagged_layers(status, msg.health), msg.detail,
                                           self.window.document.graph, self.project().training, self._reload_form)
 
+    # ---- predictions ---------------------------------------------------------------------------
+    def _request(self, graph: dict[str, Any], weights: Any, x: Any, feature_maps: bool) -> int:
+        if self.predictor is None:
+            from core.training.predict import Predictor
+
+            ensure_psygnal_pump()
+            self.predictor = Predictor()
+            self.predictor.predicted.connect(self.predict.show_result, thread="main")
+        return int(self.predictor.request(graph, weights, x, feature_maps))
+
+    def _sample_features(self, maps: dict[str, Any], sample: Any) -> None:
+        view = self.dashboard.features
+        view.show_maps(0, maps)
+        view.set_input(sample)
+        view.caption.setText(view.caption.text().replace("at step 0", "for the chosen sample"))
+        self.dashboard.tabs.setCurrentWidget(view)
+
     def close(self) -> None:
         self.timer.stop()
         self.session.close()
+        if self.predictor is not None:
+            self.predictor.close()
+            self.predictor = None
 
 
 def install_training_docks(window: MainWindow) -> TrainingDocks:
