@@ -223,6 +223,8 @@ def tool_icon(name: str, color: QColor) -> QIcon:
 
 
 def app_icon() -> QIcon:
+    """The application icon (the same picture as ``resources/icons/layerbench.svg``, for packaging)."""
+
     def draw(p: QPainter, r: QRectF) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.translate(r.topLeft())
