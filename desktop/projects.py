@@ -71,8 +71,9 @@ class ProjectManager(QObject):
         if project is None:
             self.replace(Document(name=""))
             return
-        first = next(iter(project.graphs))
-        self.replace(Document(project.graphs[first], None, project, name=dialog.selected_name(), graph_name=first))
+        name = dialog.selected_name()
+        first = next((g for g in project.graphs if g in name), next(iter(project.graphs)))  # the one picked
+        self.replace(Document(project.graphs[first], None, project, name=name, graph_name=first))
 
     def open(self, path: str | Path | None = None) -> bool:
         if not self.maybe_save():
