@@ -28,6 +28,14 @@ from desktop.panels.param_editors import ParamEditor, editor_for
 from desktop.theme import category_color, colors
 
 
+def _label(style: str = "", text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if style:
+        label.setStyleSheet(style)
+    return label
+
+
 class Inspector(QScrollArea):
     """Editors for one node; a placeholder when zero or several are selected."""
 
@@ -77,9 +85,22 @@ class Inspector(QScrollArea):
         box = QVBoxLayout(page)
         box.setContentsMargins(10, 10, 10, 10)
         box.setSpacing(8)
-        title = QLabel(f"<b style='font-size:13pt'>{spec.title}</b>&nbsp;&nbsp;"
-                       f"<span style='color:{category_color(spec.category).name()}'>{spec.category}</span>")
-        box.addWidget(title)
+        box.addWidget(QLabel(f"<b style='font-size:13pt'>{spec.title}</b>&nbsp;&nbsp;"
+                             f"<span style='color:{category_color(spec.category).name()}'>{spec.category}</span>"))
+        box.addLayout(self._form(node))
+        self.error = _label(f"color: {colors().error.name()};")
+        self.error.hide()
+        self.status = _label()
+        doc = _label(text=spec.doc)
+        doc.setEnabled(False)
+        for widget in (self.error, self.status, doc):
+            box.addWidget(widget)
+        box.addStretch(1)
+        self.setWidget(page)
+        self.update_info(self.editor.document.info if self.editor.document else None)
+
+    def _form(self, node: Node) -> QFormLayout:
+        """The name field and one editor per parameter; each commits to ``node`` (by id)."""
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -88,7 +109,7 @@ class Inspector(QScrollArea):
         self.name_edit.editingFinished.connect(lambda nid=node.id, edit=self.name_edit: self._on_rename(nid, edit))
         form.addRow("name", self.name_edit)
         self.editors = {}
-        for p in spec.params:
+        for p in node.spec.params:
             ed = editor_for(p)
             ed.set_value(node.params[p.name])
             ed.edited.connect(lambda value, name=p.name, nid=node.id: self._on_edited(nid, name, value))
@@ -97,22 +118,7 @@ class Inspector(QScrollArea):
             label.setToolTip(p.doc)
             form.addRow(label, ed)
             self.editors[p.name] = ed
-        box.addLayout(form)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(f"color: {colors().error.name()};")
-        self.error.hide()
-        box.addWidget(self.error)
-        self.status = QLabel()
-        self.status.setWordWrap(True)
-        box.addWidget(self.status)
-        doc = QLabel(spec.doc)
-        doc.setWordWrap(True)
-        doc.setEnabled(False)
-        box.addWidget(doc)
-        box.addStretch(1)
-        self.setWidget(page)
-        self.update_info(self.editor.document.info if self.editor.document else None)
+        return form
 
     def _show_error(self, reason: str) -> None:
         if self.node_id is None:
