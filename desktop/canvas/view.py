@@ -23,12 +23,13 @@ from desktop.canvas.interactions import ConnectInteraction, MoveTracker
 from desktop.canvas.items.edge import EdgeItem
 from desktop.canvas.items.node import HEADER, WIDTH
 from desktop.canvas.items.port import PortItem
-from desktop.canvas.scene import GraphScene, node_items_bounding
+from desktop.canvas.scene import GRID, GraphScene, node_items_bounding
 from desktop.theme import colors
 
 LAYER_MIME = "application/x-layerbench-layer"
 EMPTY_HINT = "Drag layers here from the palette\nor press Ctrl+K to add one by name"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
+NUDGES = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 class GraphView(QGraphicsView):
@@ -171,7 +172,19 @@ class GraphView(QGraphicsView):
             self._connect.cancel()
             self._connect = None
             return
+        if event.key() in NUDGES and self.graph_scene.selected_node_ids():
+            self._nudge(event)
+            return
         super().keyPressEvent(event)
+
+    def _nudge(self, event: QKeyEvent) -> None:
+        """Arrow keys move the selected layers by one grid step (Shift: five), one undo step per press."""
+        dx, dy = NUDGES[event.key()]
+        step = 5 * GRID if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else GRID
+        graph = self.editor.graph
+        moved = {nid: (graph.node(nid).x + dx * step, graph.node(nid).y + dy * step)
+                 for nid in self.graph_scene.selected_node_ids()}
+        self.editor.move_nodes(moved, "Nudge")
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

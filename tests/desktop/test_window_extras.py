@@ -91,3 +91,16 @@ def test_shortcuts_are_bound(window: MainWindow) -> None:
     assert keys("edit.quick_add") == ["Ctrl+K"]
     assert keys("view.fit") == ["F"]
     assert keys("view.layout") == ["Ctrl+L"]
+
+
+def test_arrow_keys_nudge_selection(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    node = window.document.graph.nodes[1]
+    x, y = node.x, node.y
+    window.scene.select_nodes([node.id])
+    window.view.setFocus()
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    qtbot.keyClick(window.view, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert (node.x, node.y) == (x + 20, y + 100)
+    assert window.scene.item_for_node(node.id).pos() == QPointF(x + 20, y + 100)
+    window.document.stack.undo()
+    assert (node.x, node.y) == (x + 20, y)
