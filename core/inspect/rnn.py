@@ -1,5 +1,6 @@
 """Inside a recurrent layer, for one sample: hidden state over time, gate activations, and the gradient of the
-loss with respect to the hidden state at every step (the vanishing gradient through time).
+loss with respect to the hidden state at every step (the vanishing gradient through time). SimpleRNN, LSTM and
+GRU layers, alone or inside Bidirectional (each direction is traced).
 
 The layer is unrolled step by step with TensorFlow ops recomputed from the cell's own ``kernel``,
 ``recurrent_kernel`` and ``bias`` under one ``GradientTape``; the recomputed states are checked against the
@@ -21,6 +22,7 @@ from core.graph.model import Graph
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 GATE_NAMES = {"SimpleRNN": (), "LSTM": ("input", "forget", "candidate", "output"), "GRU": ("update", "reset",
                                                                                             "candidate")}
+MERGES = ("concat", "sum", "ave", "mul")
 LOSSES = ("mse", "mae", "binary_crossentropy", "sparse_categorical_crossentropy", "categorical_crossentropy")
 
 
@@ -42,6 +44,9 @@ class RnnTrace:
     loss: float = 0.0
     max_error: float = 0.0
     """Largest difference between the recomputed states and the Keras layer's own output."""
+    direction: str = "forward"
+    backward: RnnTrace | None = None
+    """For a Bidirectional layer, the backward direction, in the order it reads the sequence (last step first)."""
 
     @property
     def falloff(self) -> float:
@@ -53,12 +58,17 @@ class RnnTrace:
 def find_recurrent(model: Any, name: str | None = None) -> Any:
     """The named recurrent layer, or the first SimpleRNN/LSTM/GRU of the model."""
     for layer in model.layers:
-        if type(layer).__name__ in RECURRENT and (name is None or layer.name == name):
+        kind = type(layer).__name__
+        inner = type(getattr(layer, "forward_layer", None)).__name__ if kind == "Bidirectional" else kind
+        if inner in RECURRENT and (name is None or layer.name == name):
             if getattr(layer, "go_backwards", False):
-                raise GraphError(f"{layer.name} runs backwards; the inspector follows forward layers only")
+                raise GraphError(f"{layer.name} runs backwards; wrap it in Bidirectional or turn go_backwards off")
+            if kind == "Bidirectional" and layer.merge_mode not in MERGES:
+                raise GraphError(f"{layer.name}: merge mode {layer.merge_mode!r} gives two outputs; the inspector "
+                                 f"follows one of {', '.join(MERGES)}")
             return layer
-    what = f"SimpleRNN, LSTM or GRU layer named {name!r}" if name else "SimpleRNN, LSTM or GRU layer"
-    raise GraphError(f"the network has no {what} to inspect (layers inside Bidirectional are not inspected)")
+    what = f"recurrent layer named {name!r}" if name else "SimpleRNN, LSTM, GRU or Bidirectional layer"
+    raise GraphError(f"the network has no {what} to inspect")
 
 
 def inspect_graph(graph: Graph | Mapping[str, Any], sample: np.ndarray, target: np.ndarray | None = None,
@@ -86,21 +96,64 @@ def inspect_model(model: Any, sample: np.ndarray, target: np.ndarray | None = No
     x_seq = tf.constant(np.asarray(keras.Model(inputs, rnn.input)(batch)), tf.float32)
     reference = np.asarray(keras.Model(inputs, rnn.output)(batch))
     after = _after(model, rnn)
+    directions = _directions(rnn)
     with tf.GradientTape() as tape:
-        states, extras = _unroll(rnn, x_seq)
-        seq = tf.stack(states, axis=1)
-        out = after(seq if rnn.return_sequences else states[-1], training=False)
-        value = _loss(loss, target, out)
-    grads = tape.gradient(value, states)
-    hidden = seq[0].numpy()
-    ours = hidden if rnn.return_sequences else hidden[-1]
-    kind = type(rnn).__name__
+        runs = [_unroll(cells, tf.reverse(x_seq, [1]) if backward else x_seq) for cells, backward in directions]
+        merged = _merge(rnn, [_output(rnn, states, backward) for (_, backward), (states, _) in zip(directions, runs)])
+        value = _loss(loss, target, after(merged, training=False))
+    grads = tape.gradient(value, [states for states, _ in runs])
+    traces = [_trace(rnn, cells, backward, run, g) for (cells, backward), run, g in zip(directions, runs, grads)]
+    main = traces[0]
+    main.backward = traces[1] if len(traces) > 1 else None
+    main.loss = float(value)
+    main.max_error = float(np.max(np.abs(np.asarray(merged)[0] - reference[0])))
+    return main
+
+
+def _directions(rnn: Any) -> list[tuple[Any, bool]]:
+    """(recurrent layer, runs backwards) for each direction of ``rnn``."""
+    if type(rnn).__name__ == "Bidirectional":
+        return [(rnn.forward_layer, False), (rnn.backward_layer, True)]
+    return [(rnn, False)]
+
+
+def _output(rnn: Any, states: list[Any], backward: bool) -> Any:
+    """What one direction contributes to the layer's output (a backward sequence is put back in input order)."""
+    import tensorflow as tf
+
+    if not rnn.return_sequences:
+        return states[-1]
+    seq = tf.stack(states, axis=1)
+    return tf.reverse(seq, [1]) if backward else seq
+
+
+def _merge(rnn: Any, parts: list[Any]) -> Any:
+    """Combine the directions as Keras's Bidirectional does."""
+    import tensorflow as tf
+
+    if len(parts) == 1:
+        return parts[0]
+    forward, backward = parts
+    mode = rnn.merge_mode
+    if mode == "concat":
+        return tf.concat([forward, backward], axis=-1)
+    if mode == "sum":
+        return forward + backward
+    if mode == "ave":
+        return (forward + backward) / 2
+    return forward * backward
+
+
+def _trace(rnn: Any, cells: Any, backward: bool, run: tuple[list[Any], dict[str, list[np.ndarray]]],
+           grads: list[Any]) -> RnnTrace:
+    states, extras = run
     return RnnTrace(
-        layer=rnn.name.split("__")[0], kind=kind, hidden=hidden,
+        layer=rnn.name.split("__")[0], kind=type(cells).__name__,
+        hidden=np.stack([np.asarray(h)[0] for h in states], axis=0),
         gates={k: np.stack(v, axis=0) for k, v in extras.items() if k != "cell"},
         cell=np.stack(extras["cell"], axis=0) if "cell" in extras else None,
-        grad_norms=np.array([0.0 if g is None else float(tf.norm(g)) for g in grads]),
-        loss=float(value), max_error=float(np.max(np.abs(ours - reference[0]))),
+        grad_norms=np.array([0.0 if g is None else float(np.linalg.norm(np.asarray(g))) for g in grads]),
+        direction="backward" if backward else "forward",
     )
 
 

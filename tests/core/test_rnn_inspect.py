@@ -97,7 +97,7 @@ def test_last_step_gradient_equals_a_direct_keras_gradient(task: tuple[np.ndarra
 
 def test_a_network_without_a_recurrent_layer_is_refused(task: tuple[np.ndarray, np.ndarray]) -> None:
     graph = chain([("Input", {"shape": [STEPS, 2]}), ("Flatten", {}), ("Dense", {"units": 1})])
-    with pytest.raises(GraphError, match="SimpleRNN, LSTM or GRU"):
+    with pytest.raises(GraphError, match="SimpleRNN, LSTM, GRU or Bidirectional"):
         inspect_graph(graph, task[0][0])
 
 
@@ -150,8 +150,30 @@ def test_bundled_templates_with_embeddings_and_stacked_layers() -> None:
     assert (first.layer, first.hidden.shape) == ("lstm_1", (100, 64))
     assert (second.layer, second.hidden.shape) == ("lstm_2", (100, 32))
     assert max(first.max_error, second.max_error) < 1e-5
-    with pytest.raises(GraphError, match="Bidirectional"):
-        inspect_graph(load_template("gru_classifier"), ids)
+    both = inspect_graph(load_template("gru_classifier"), ids, np.array([0.0]), loss="binary_crossentropy")
+    assert (both.kind, both.direction, both.hidden.shape) == ("GRU", "forward", (100, 32))
+    assert both.backward is not None
+    assert (both.backward.direction, both.backward.hidden.shape) == ("backward", (100, 32))
+    assert both.max_error < 1e-5
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", "ave", "mul"])
+def test_bidirectional_layers_match_keras(merge_mode: str, return_sequences: bool,
+                                          task: tuple[np.ndarray, np.ndarray]) -> None:
+    import keras
+
+    keras.utils.set_random_seed(6)
+    head = [("Flatten", {})] if return_sequences else []
+    graph = chain([("Input", {"shape": [STEPS, 2]}),
+                   ("Bidirectional", {"layer": "LSTM", "units": 3, "merge_mode": merge_mode,
+                                      "return_sequences": return_sequences}), *head, ("Dense", {"units": 1})])
+    x, y = task
+    trace = inspect_graph(graph, x[4], y[4])
+    assert trace.max_error < 1e-5
+    assert trace.backward is not None
+    assert trace.backward.grad_norms.shape == (STEPS,)
+    assert set(trace.backward.gates) == {"input", "forget", "candidate", "output"}
 
 
 def test_a_skip_around_the_recurrent_layer_is_refused_clearly() -> None:
