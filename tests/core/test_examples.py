@@ -1,0 +1,112 @@
+"""The concept gallery: every example loads, validates, has data that fits its graph, and trains a step."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.data.load import load_dataset
+from core.gan.config import GanConfig
+from core.project.project import Project
+from core.rl.config import RLConfig
+from core.training.config import TrainingConfig
+from core.training.messages import Finished
+from core.training.worker import Job, run_job
+from core.translate.shapes import infer_graph
+from resources.examples import folder, list_examples
+from resources.examples.build import project_of
+from resources.examples.catalog import BUILDERS
+
+EXAMPLES = list_examples()
+SUPERVISED = [e for e in EXAMPLES if e.kind == "supervised"]
+IDS = [e.name for e in EXAMPLES]
+
+
+def test_gallery_has_every_idea_and_the_digits_cnn() -> None:
+    assert len(EXAMPLES) == 21
+    assert (folder() / "cnn_digits.layerbench").is_file()
+    assert {e.kind for e in EXAMPLES} == {"supervised", "gan", "rl"}
+    assert all(len(e.title) >= 5 and len(e.description) > 80 for e in EXAMPLES)
+
+
+def test_committed_files_are_what_the_script_writes() -> None:
+    for build in BUILDERS:
+        example = build()
+        on_disk = Project.load(folder() / f"{example.name}.layerbench").to_dict()
+        assert on_disk == project_of(example).to_dict() | {"app_version": on_disk["app_version"]}
+    index = json.loads((folder() / "index.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in index["examples"]] == [b().name for b in BUILDERS]
+
+
+@pytest.mark.parametrize("info", EXAMPLES, ids=IDS)
+def test_example_loads_and_validates(info: Any) -> None:
+    project = Project.load(info.path)
+    assert project.kind == info.kind
+    assert project.name == info.title
+    assert project.training["example"]["description"] == info.description
+    for name, graph in project.graphs.items():
+        report = infer_graph(graph)
+        assert report.ok, f"{info.name}/{name}: {[e.message for e in report.errors]}"
+
+
+def _dataset(project: Project, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.chdir(folder())  # the autoencoder's .npz is named relative to the examples folder
+    return load_dataset(project.data)
+
+
+@pytest.mark.parametrize("info", SUPERVISED, ids=[e.name for e in SUPERVISED])
+def test_data_matches_the_graph(info: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project.load(info.path)
+    config = TrainingConfig.from_dict({k: v for k, v in project.training.items() if k != "example"})
+    data = _dataset(project, monkeypatch)
+    report = infer_graph(project.main)
+    (inp,), (out,) = report.inputs, report.outputs
+    assert tuple(report.nodes[inp].shape or ()) == data.input_shape
+    units = (report.nodes[out].shape or ())[-1]
+    if data.task == "classification":
+        assert config.is_classifier
+        expected = 1 if config.loss == "binary_crossentropy" else data.num_classes
+        assert units == expected
+    else:
+        assert not config.is_classifier
+        assert (units,) == data.label_shape
+
+
+def test_rl_and_gan_settings_validate() -> None:
+    for info in EXAMPLES:
+        project = Project.load(info.path)
+        if info.kind == "rl":
+            RLConfig.model_validate(project.training["rl"])
+        elif info.kind == "gan":
+            GanConfig.from_dict(project.training["gan"])
+            assert project.data["source"] == "gan.ring"
+
+
+class Flags:
+    """What the worker polls: stop and pause, never set here."""
+
+    def __init__(self) -> None:
+        self.stop, self.pause = threading.Event(), threading.Event()
+
+
+def quick(config: dict[str, Any]) -> dict[str, Any]:
+    """One epoch of at most two batches, no monitors (the effects need the full run, not a unit test)."""
+    return {**config, "epochs": 1, "batch_size": 32, "monitors": {"nan_check": True}, "device": "cpu"}
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize("info", SUPERVISED, ids=[e.name for e in SUPERVISED])
+def test_example_trains_one_step(info: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project.load(info.path)
+    config = quick({k: v for k, v in project.training.items() if k != "example"})
+    data = {**project.data, "preprocess": {**project.data.get("preprocess", {}), "limit": 64}}
+    monkeypatch.chdir(folder())
+    messages: list[Any] = []
+    result = run_job(Job(project.main.to_dict(), data, config, str(tmp_path)), messages.append, Flags())
+    assert isinstance(result, Finished), result
+    assert result.epochs_done == 1
