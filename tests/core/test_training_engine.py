@@ -85,6 +85,18 @@ def test_stop_pause_and_resume_through_the_engine(engine: TrainingEngine, tmp_pa
     assert (tmp_path / "checkpoint.weights.h5").exists()
 
 
+def test_a_hung_worker_is_killed_after_the_grace_period(engine: TrainingEngine, tmp_path: Path) -> None:
+    run = engine.start(mlp(2, [8], 2), LONG, {"epochs": 100}, tmp_path)
+    run.grace = 1.0
+    frozen = on_first_batch(run, lambda: os.kill(run.worker.process.pid, signal.SIGSTOP))  # stuck in a kernel
+    assert frozen.wait(TIMEOUT)
+    run.stop()
+    result = run.wait(TIMEOUT)
+    assert isinstance(result, Failed), result
+    assert result.kind == "killed"
+    assert "did not stop within 1 s" in result.error
+
+
 def test_bad_graph_fails_cleanly(engine: TrainingEngine, tmp_path: Path) -> None:
     run = engine.start(mlp(5, [8], 2), XOR, {"epochs": 1}, tmp_path)
     result = run.wait(TIMEOUT)
