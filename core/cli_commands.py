@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
+import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from core.cli import UsageError, register_command
+from core.graph.errors import GraphError
 from core.project.errors import ProjectError
 from core.project.project import Project
 
@@ -100,6 +104,33 @@ def _info(args: argparse.Namespace) -> int:
     return 0 if all(r["valid"] for r in reports.values()) else 1
 
 
+@contextlib.contextmanager
+def _tensorflow_logs_hidden(args: argparse.Namespace) -> Iterator[None]:
+    """TensorFlow writes start-up logs straight to file descriptor 2, around our one-line messages: keep
+    them aside and show them only with --debug or when the command fails unexpectedly."""
+    if getattr(args, "debug", False):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        expected = False
+        try:
+            yield
+            expected = True
+        except (ProjectError, GraphError):  # a user error: its message says all there is to say
+            expected = True
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            if not expected:
+                log.seek(0)
+                sys.stderr.write(log.read().decode("utf-8", "replace"))
+
+
 def _import(args: argparse.Namespace) -> int:
     from core.translate.from_keras import import_keras_file
 
@@ -108,7 +139,8 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError(f"the project file must end in .layerbench: {out}")
     if out.exists() and not args.force:
         raise ProjectError("already exists; use --force to replace it", str(out))
-    project = import_keras_file(args.model)
+    with _tensorflow_logs_hidden(args):
+        project = import_keras_file(args.model)
     project.save(out)
     graph = project.main
     kept = sum(1 for n in graph.nodes if n.type == "KerasLayer")
@@ -133,7 +165,8 @@ def _export(args: argparse.Namespace) -> int:
             weights.write_bytes(project.weights_npz(run.id, graph_name))
             print(f"using the weights of run {run.id}")
         name = "".join(ch if ch.isalnum() else "_" for ch in (project.name or Path(args.file).stem)) or "model"
-        result = export_graph(project.graphs[graph_name].to_dict(), weights, args.out, args.format, name=name)
+        with _tensorflow_logs_hidden(args):
+            result = export_graph(project.graphs[graph_name].to_dict(), weights, args.out, args.format, name=name)
     for note in result.notes:
         print(f"note: {note}")
     for path in result.files:

@@ -190,3 +190,18 @@ def test_python_dash_m_lists_every_command() -> None:
     assert result.returncode == 0, result.stderr
     for name in ("open", "new", "templates", "info", "import", "export"):
         assert f"    {name}" in result.stdout
+
+
+@pytest.mark.tf
+def test_failed_import_prints_one_line_and_no_tensorflow_logs(tmp_path: Path) -> None:
+    import keras
+
+    inp = keras.Input((3,))
+    keras.Model(inp, keras.layers.Lambda(lambda t: t * 2)(inp)).save(tmp_path / "lam.keras")
+    result = subprocess.run([sys.executable, "-m", "core.cli", "import", str(tmp_path / "lam.keras"),
+                             str(tmp_path / "out.layerbench")], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Lambda" in result.stderr
+    assert not (tmp_path / "out.layerbench").exists()
