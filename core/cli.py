@@ -32,7 +32,7 @@ class Command:
 
 COMMANDS: list[Command] = []
 
-COMMAND_MODULES = ["core.training.cli", "core.rl.cli", "core.gan.cli"]
+COMMAND_MODULES = ["core.training.cli", "core.rl.cli", "core.gan.cli", "core.desktop_entry.cli"]
 """Modules that call ``register_command`` when imported; each is optional (skipped when absent)."""
 
 
@@ -96,10 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     handler = getattr(args, "handler", None)
-    if handler is None:
+    if handler is None:  # no command: the desktop app
         from core.cli_commands import open_app
 
-        return open_app(None)
+        handler = lambda _args: open_app(None)  # noqa: E731
     try:
         return int(handler(args))
     except UsageError as exc:

@@ -146,9 +146,10 @@ def test_open_without_desktop(capsys: pytest.CaptureFixture[str], monkeypatch: p
         return real(name, package)
 
     monkeypatch.setattr("core.cli_commands.importlib.import_module", missing)
-    status, _, err = _run(capsys, "open")
-    assert status == 1
-    assert "desktop app is not installed" in err
+    for argv in (["open"], []):
+        status, _, err = _run(capsys, *argv)
+        assert status == 1
+        assert "desktop app is not installed" in err
 
 
 def test_registered_commands(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
