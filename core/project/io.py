@@ -106,7 +106,17 @@ def build_graph(graph: GraphModel, where: str) -> Graph:
 
 
 def load_project(path: Path) -> Project:
-    """Read, check and build the project at ``path``."""
+    """Read, check and build the project at ``path``; a failure mentions the ``.bak`` beside it, if any."""
+    try:
+        return _load(path)
+    except ProjectError as exc:
+        bak = path.with_name(path.name + ".bak")
+        if bak.is_file() and path.is_file():
+            raise ProjectError(f"{exc.message} (the previous version is kept in {bak.name})", exc.where) from None
+        raise
+
+
+def _load(path: Path) -> Project:
     model, blobs = read_project_json(path)
     where = f"{path}:{PROJECT_JSON}"
     graphs = {name: build_graph(g, f"{where}: graphs.{name}") for name, g in model.graphs.items()}

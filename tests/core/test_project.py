@@ -234,3 +234,12 @@ def test_every_layer_type_round_trips_through_a_file(tmp_path: Path) -> None:
     loaded = Project.load(project.save(tmp_path / "all.layerbench"))
     assert loaded.main.to_dict() == g.to_dict()
     assert {n.params == m.params for n, m in zip(loaded.main.nodes, g.nodes)} == {True}
+
+
+def test_a_damaged_file_points_to_its_backup(tmp_path: Path) -> None:
+    path = _project().save(tmp_path / "d.layerbench")
+    _project().save(path)
+    path.write_bytes(path.read_bytes()[:100])  # damaged after the save, e.g. by a full disk elsewhere
+    with pytest.raises(ProjectError, match=r"previous version is kept in d\.layerbench\.bak"):
+        Project.load(path)
+    assert Project.load(tmp_path / "d.layerbench.bak").name == "demo"
