@@ -1,0 +1,1 @@
+"""Start-menu entries and the ``.layerbench`` file type: what the desktop needs, as files we write ourselves."""
