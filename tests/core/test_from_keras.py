@@ -373,3 +373,24 @@ def test_stored_layer_records_never_run_code(record: Any) -> None:
     with pytest.raises(TranslationError) as info:
         build_model(graph)
     assert info.value.node_id == node.id
+
+
+def test_imported_keras_layers_train(keras: Any) -> None:
+    """A graph holding KerasLayer nodes compiles and learns like any other."""
+    from core.translate.from_keras import graph_from_model
+    from core.translate.to_keras import build_model
+
+    x = keras.Input((6,), name="x")
+    h = keras.layers.LayerNormalization(epsilon=1e-4, name="norm")(keras.layers.Dense(8, name="h")(x))
+    model = keras.Model(x, keras.layers.Dense(1, name="y")(keras.layers.ReLU(name="relu")(h)))
+    imported = graph_from_model(model)
+    assert imported.graph.node_by_name("relu").type == "KerasLayer"  # type: ignore[union-attr]
+    rebuilt = build_model(imported.graph)
+    apply_weights(rebuilt, imported.weights)
+    rebuilt.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    rng = np.random.default_rng(4)
+    data, target = rng.normal(size=(64, 6)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    before = rebuilt.get_layer("norm").get_weights()[0].copy()
+    history = rebuilt.fit(data, target, epochs=3, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert not np.allclose(rebuilt.get_layer("norm").get_weights()[0], before)
