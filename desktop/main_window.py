@@ -245,8 +245,16 @@ class MainWindow(QMainWindow):
 
     # ---- edit commands --------------------------------------------------------------------------
     def add_after_selection(self, type_id: str) -> str | None:
+        """Add a layer after the selected one and connect it; with only a connection selected, insert
+        the layer into that connection."""
         selected = self.scene.selected_node_ids()
-        node_id = self.editor.add_after(type_id, selected[-1] if selected else None)
+        edges = self.scene.selected_edge_ids()
+        if not selected and len(edges) == 1:
+            item = self.scene.item_for_edge(edges[0])
+            mid = item.path().pointAtPercent(0.5) if item is not None else QPointF()
+            node_id = self.editor.insert_on_edge(type_id, edges[0], mid.x() - WIDTH / 2, mid.y() + 60)
+        else:
+            node_id = self.editor.add_after(type_id, selected[-1] if selected else None)
         if node_id is not None:
             self.scene.select_nodes([node_id])
             item = self.scene.item_for_node(node_id)

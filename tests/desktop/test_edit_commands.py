@@ -209,3 +209,14 @@ def test_layered_layout_gives_skip_connections_their_own_lane() -> None:
     pos = layered_layout(nodes, edges, dict.fromkeys(nodes, 100.0), 200, gap_y=40)
     assert pos["add"][1] == pos["inp"][1] == pos["out"][1]
     assert pos["conv"][1] == pos["bn"][1] > pos["inp"][1] + 100
+
+
+def test_quick_add_with_an_edge_selected_inserts_into_it(window: MainWindow) -> None:
+    graph = window.document.graph
+    inp, conv1, _ = (n.id for n in graph.nodes)
+    edge = graph.out_edges(inp)[0]
+    window.scene.clearSelection()
+    window.scene.item_for_edge(edge.id).setSelected(True)
+    node_id = window.add_after_selection("Activation")
+    assert node_id is not None
+    assert {(e.src, e.dst) for e in graph.edges if node_id in (e.src, e.dst)} == {(inp, node_id), (node_id, conv1)}
