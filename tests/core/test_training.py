@@ -232,3 +232,19 @@ def test_mixed_precision_trains(tmp_path: Path) -> None:
     import keras
 
     keras.mixed_precision.set_global_policy("float32")
+
+
+def test_mae_ignores_outliers_that_pull_mse(tmp_path: Path) -> None:
+    """On a line with upward outliers, the MSE fit's intercept moves up; the MAE fit stays near the true 1."""
+    data = {"source": "toy.outliers", "options": {"samples": 300, "outliers": 0.15, "noise": 0.05},
+            "preprocess": {"validation": 0.0}}
+    intercepts = {}
+    for loss in ("mse", "mae"):
+        graph = mlp(1, [], 1, out="linear")
+        result, _ = train(tmp_path / loss, graph, data, epochs=25, loss=loss, batch_size=30,
+                          optimizer={"name": "adam", "learning_rate": 0.1})
+        assert isinstance(result, Finished), result
+        _kernel, bias = weights_of(graph, result.weights_path)
+        intercepts[loss] = float(bias[0])
+    assert abs(intercepts["mae"] - 1.0) < 0.3
+    assert intercepts["mse"] - 1.0 > 0.6
