@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
+    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -43,6 +44,8 @@ def style_plot(item: pg.PlotItem, dark: bool = False) -> None:
         axis.setPen(pg.mkPen(fg))
         axis.setTextPen(pg.mkPen(fg))
         axis.enableAutoSIPrefix(False)  # "accuracy (x0.001)" reads worse than plain numbers
+        # replaying an axis' text on every repaint of the curves costs more than the curves: cache it as pixels
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     item.showGrid(x=True, y=True, alpha=0.18)
 
 
@@ -96,6 +99,8 @@ class LivePlot(QWidget):
         layout.addLayout(self.bar)
         layout.addWidget(self.widget, 1)
         self.set_log_y(log_y)
+        self._follow = True
+        self.item.vb.sigRangeChangedManually.connect(self._zoomed)
 
     # ---- toolbar -------------------------------------------------------------------------------
     def _build_bar(self, smoothing: bool, log_y: bool) -> None:
@@ -146,6 +151,7 @@ class LivePlot(QWidget):
 
     def set_log_y(self, on: bool) -> None:
         self.item.setLogMode(y=bool(on))
+        self._span = None
         if self.log_box.isChecked() != bool(on):
             self.log_box.setChecked(bool(on))
 
@@ -181,9 +187,56 @@ class LivePlot(QWidget):
         n = min(len(x), len(y))
         x, y = x[:n], y[:n]
         self.data[key] = (x, y)
-        self.curve(key, spec).setData(x, y)
+        item = self.curve(key, spec)
+        if spec.symbol != self.specs[key].symbol:
+            item.setSymbol(spec.symbol)
+            self.specs[key] = spec
+        item.setData(x, y)
         if spec.smooth:
             self._apply_smoothing(key)
+
+    # ---- x range -------------------------------------------------------------------------------
+    def _zoomed(self, *_: object) -> None:
+        self._follow = False
+
+    def follow_x(self) -> None:
+        """Keep all data in view, widening the range in 25 % steps instead of at every new point: each
+        range change re-lays the axes, which costs more than drawing the curves. A pan or zoom by hand
+        stops following; the plot's auto-range button ("A") resumes it."""
+        vb = self.item.vb
+        if vb.state["autoRange"][0] is not False or vb.state["autoRange"][1] is not False:
+            self._follow = True
+            vb.enableAutoRange(x=False, y=False)
+            self._span = None
+        rect = self._bounds()
+        if not self._follow or rect is None:
+            return
+        (x0, x1), (y0, y1) = rect
+        if self._span is not None:
+            (vx0, vx1), (vy0, vy1) = self._span
+            inside = vx0 <= x0 and x1 <= vx1 and vy0 <= y0 and y1 <= vy1
+            tight = (x1 - x0) > 0.25 * (vx1 - vx0) and (y1 - y0) > 0.4 * (vy1 - vy0)
+            if inside and tight:
+                return
+        pad_y = 0.08 * max(y1 - y0, abs(y1) * 1e-3, 1e-12)
+        self._span = ((x0, x0 + 1.25 * max(x1 - x0, 1e-9)), (y0 - pad_y, y1 + pad_y))
+        vb.setRange(xRange=self._span[0], yRange=self._span[1], padding=0.0)
+
+    _span: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def _bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
+        """Data bounds of every curve, in view coordinates (log10 on a log axis)."""
+        rects = [c.dataRect() for c in self.curves.values() if c.isVisible()]
+        rects = [r for r in rects if r is not None]
+        if not rects:
+            return None
+        x0, x1 = min(r.left() for r in rects), max(r.right() for r in rects)
+        y0, y1 = min(r.top() for r in rects), max(r.bottom() for r in rects)
+        if self.log_box.isChecked():
+            if y0 <= 0:
+                return None
+            y0, y1 = float(np.log10(y0)), float(np.log10(y1))
+        return (x0, x1), (y0, y1)
 
     def _apply_smoothing(self, key: str) -> None:
         spec, raw = self.specs[key], self.curves[key]

@@ -80,6 +80,7 @@ class GradientsView(QWidget):
         for i, name in enumerate(layers):
             spec = CurveSpec(name, _layer_color(i, len(layers)), 1.5, smooth=True)
             self.curves.set_curve(f"grad/{name}", spec, steps, arrays[f"grad/{name}"])
+        self.curves.follow_x()
         if len(steps) != self._shown:
             self._shown = len(steps)
             self._draw_heat(arrays)

@@ -14,7 +14,10 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from desktop.plots.base import CurveSpec, LivePlot, color
 from desktop.plots.data import RunCurves, live_arrays, metric_names  # noqa: F401  (re-exported)
+from desktop.plots.smoothing import Grow
 
+MAX_SYMBOLS = 100
+"""Per-epoch points get markers only up to this many (markers are slow to update by the thousand)."""
 TITLES = {"loss": "Loss", "accuracy": "Accuracy", "mae": "Mean absolute error", "mse": "Mean squared error",
           "auc": "AUC", "precision": "Precision", "recall": "Recall", "learning_rate": "Learning rate"}
 
@@ -34,6 +37,7 @@ class MetricsView(QWidget):
         self.empty.setWordWrap(True)
         self.grid.addWidget(self.empty, 0, 0)
         self._keys: set[str] = set()
+        self._x: dict[str, tuple[Grow, int]] = {}
 
     def plot_for(self, metric: str) -> LivePlot:
         plot = self.plots.get(metric)
@@ -51,6 +55,7 @@ class MetricsView(QWidget):
         """Draw ``runs`` (called by the refresh timer); curves of runs no longer listed are removed."""
         keys = {r.key for r in runs}
         for gone in self._keys - keys:
+            self._x.pop(gone, None)
             for plot in self.plots.values():
                 plot.remove_curves(gone + ":")
         self._keys = keys
@@ -58,13 +63,28 @@ class MetricsView(QWidget):
             arrays = {**run.arrays, **run.extra}
             for metric in metric_names(arrays):
                 self._draw(self.plot_for(metric), run, arrays, metric)
+        for plot in self.plots.values():
+            plot.follow_x()
+
+    def _epochs(self, run: RunCurves, n: int) -> np.ndarray:
+        """Batch steps in epochs, converted incrementally (only new points are divided each tick)."""
+        steps = run.arrays["batch/x"]
+        n = min(n, len(steps))
+        cached = self._x.get(run.key)
+        if cached is None or cached[1] != run.batches or len(cached[0]) > n:
+            cached = (Grow(), run.batches)
+            self._x[run.key] = cached
+        grow, batches = cached
+        if len(grow) < n:
+            grow.extend(steps[len(grow):n] / max(batches, 1))
+        return grow.data[:n]
 
     def _draw(self, plot: LivePlot, run: RunCurves, arrays: Mapping[str, np.ndarray], metric: str) -> None:
         label = "" if run.primary else f"{run.label}: "
         base = color(run.color_index)
         batch_y = arrays.get(f"batch/{metric}")
         if batch_y is not None and len(batch_y) and (run.primary or metric != "learning_rate"):
-            x = arrays["batch/x"][: len(batch_y)] / max(run.batches, 1)
+            x = self._epochs(run, len(batch_y))
             spec = CurveSpec(f"{label}train (batch)" if run.primary else f"{label}train", base, 1.0, smooth=True)
             plot.set_curve(f"{run.key}:batch/{metric}", spec, x, batch_y)
         for name, dashed, title in ((metric, False, "train (epoch)"), (f"val_{metric}", True, "validation")):
@@ -73,7 +93,8 @@ class MetricsView(QWidget):
                 continue
             tint = base if not run.primary or dashed else _darker(base)
             title = "schedule" if metric == "learning_rate" else title
-            spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol="o" if run.primary else None)
+            symbol = "o" if run.primary and len(y) <= MAX_SYMBOLS else None
+            spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol=symbol)
             plot.set_curve(f"{run.key}:epoch/{name}", spec, arrays["epoch/x"][: len(y)], y)
             if metric == "learning_rate" and np.nanmin(y) == np.nanmax(y):
                 plot.item.setYRange(0.0, 1.5 * float(y[0]))  # a constant rate: show it against zero

@@ -1,0 +1,164 @@
+"""Live dashboard costs: one plot refresh with 1,000,000 points per curve, and how long the GUI thread stalls
+while a run trains at full speed.
+
+Refresh: the metrics view (loss and accuracy, each a 1,000,000-point per-batch curve plus per-epoch curves)
+gets ``setData`` on its existing curves and paints synchronously; target < 20 ms (median). Baseline, same
+in the same run: the curves with downsampling and clip-to-view switched off (informational ratio).
+Stall: the main window with the dashboard showing the loss tab trains a small MLP (batch 8, a message every
+batch, gradient norms every 10 steps) in the worker process; a 60 Hz timer records its ticks for
+``STALL_SECONDS``; the rows are the p99 and the maximum gap between ticks (target p99 < 50 ms; 16.7 ms is
+an undisturbed tick) and the batches per second the window received.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from tests.benchmarks.common import Row, median, timings
+
+POINTS = 1_000_000
+EPOCH_POINTS = 1000
+STALL_SECONDS = 12.0
+TICK_MS = 16
+
+
+def _app() -> Any:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from desktop.app import make_app
+
+    return make_app()
+
+
+def _arrays(points: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    steps = np.arange(1, points + 1, dtype="float64")
+    epochs = np.arange(1, EPOCH_POINTS + 1, dtype="float64")
+    return {"batch/x": steps, "batch/loss": 1 / np.sqrt(steps) + 0.05 * rng.random(points),
+            "batch/accuracy": 1 - 1 / np.sqrt(steps), "epoch/x": epochs, "epoch/loss": 1 / np.sqrt(epochs),
+            "epoch/val_loss": 1.1 / np.sqrt(epochs), "epoch/accuracy": 1 - 1 / np.sqrt(epochs)}
+
+
+def _refresh_times(view: Any, runs: list[Any], widget: Any) -> tuple[list[float], list[float]]:
+    """Seconds per refresh (one more point, ``setData``, a synchronous paint) with our curve settings, then
+    with downsampling and clip-to-view off."""
+    grow = {"n": POINTS - 50}
+
+    def refresh() -> None:
+        grow["n"] += 1
+        n = grow["n"]
+        runs[0].arrays = {k: (v[:n] if k.startswith("batch/") else v) for k, v in runs[0].full.items()}
+        view.show_runs(runs)
+        widget.repaint()
+
+    ours = timings(refresh, repeats=15)
+    for plot in view.plots.values():
+        for curve in plot.curves.values():
+            curve.setDownsampling(auto=False, ds=1)
+            curve.setClipToView(False)
+    return ours, timings(refresh, repeats=5)
+
+
+def refresh_rows() -> list[Row]:
+    app = _app()
+    from desktop.plots.metrics import MetricsView, RunCurves
+
+    rows = []
+    for figure, arrays in (("one plot (loss)", {k: v for k, v in _arrays(POINTS).items() if "accuracy" not in k}),
+                           ("the loss and accuracy plots together", _arrays(POINTS))):
+        view = MetricsView()
+        view.resize(1500, 420)
+        view.show()
+        run = RunCurves("live", "current run", arrays, batches=POINTS // EPOCH_POINTS)
+        run.full = arrays  # type: ignore[attr-defined]
+        view.show_runs([run])
+        app.processEvents()
+        widget = view.plots["loss"] if "accuracy" not in arrays else view
+        ours, plain = _refresh_times(view, [run], widget)
+        view.close()
+        rows.append(Row(f"refresh of {figure}: 1,000,000 points per curve, setData + paint", "< 20 ms",
+                        median(ours), baseline=median(plain), limit=0.020 if "one" in figure else None,
+                        repeats=len(ours)))
+    return rows
+
+
+def _mlp() -> Any:
+    from core.graph.model import Edge, Graph
+
+    g = Graph()
+    specs = [("Input", {"shape": [2]}), ("Dense", {"units": 16, "activation": "relu"}),
+             ("Dense", {"units": 16, "activation": "relu"}), ("Dense", {"units": 2, "activation": "softmax"})]
+    nodes = [g.add_node(g.make_node(t, p, 240 * i, 0)) for i, (t, p) in enumerate(specs)]
+    for a, b in itertools.pairwise(nodes):
+        g.add_edge(Edge(a.id, b.id))
+    return g
+
+
+def _pump(app: Any, until: Any, timeout: float) -> None:
+    end = time.perf_counter() + timeout
+    while not until() and time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def stall_rows() -> list[Row]:
+    app = _app()
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+
+    from desktop.document import Document
+    from desktop.main_window import MainWindow
+    from desktop.panels.training_docks import install_training_docks
+
+    window = MainWindow(Document(_mlp()))
+    docks = install_training_docks(window)
+    window.resize(1500, 950)
+    window.show()
+    docks.docks["dashboard"].raise_()
+    docks.panel.data.set_recipe({"source": "toy.circle", "options": {"samples": 4000}})
+    values = docks.panel.form.raw_values()
+    values.update(epochs=10_000, batch_size=8)
+    values["monitors"].update(gradient_norms=True, gradient_every=10)
+    docks.panel.form.set_values(values)
+    try:
+        docks.start()
+        _pump(app, lambda: docks.session.progress.step > 50, 180.0)
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.setInterval(TICK_MS)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        loop = QEventLoop()
+        steps0 = docks.session.progress.step
+        timer.start()
+        QTimer.singleShot(int(STALL_SECONDS * 1000), loop.quit)
+        loop.exec()
+        timer.stop()
+        rate = (docks.session.progress.step - steps0) / STALL_SECONDS
+        docks.session.stop()
+        _pump(app, lambda: not docks.session.running, 60.0)
+    finally:
+        docks.close()
+        window.document.mark_saved()
+        window.close()
+    gaps = np.diff(np.asarray(ticks))
+    p99, worst = float(np.percentile(gaps, 99)), float(gaps.max())
+    return [Row("GUI thread: p99 gap between 60 Hz ticks while training", "< 50 ms", p99, limit=0.050,
+                repeats=len(gaps)),
+            Row("GUI thread: longest gap between 60 Hz ticks while training", "informational", worst,
+                repeats=len(gaps)),
+            Row(f"batches received per second ({rate:.0f}/s); seconds per batch", "informational",
+                1.0 / rate if rate else float("nan"))]
+
+
+def run() -> list[Row]:
+    return refresh_rows() + stall_rows()
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(f"{row.figure}: {row.median * 1e3:.2f} ms (target {row.target}, baseline "
+              f"{row.baseline * 1e3 if row.baseline else float('nan'):.2f} ms) ok={row.ok}")
