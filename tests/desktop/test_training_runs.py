@@ -38,7 +38,7 @@ def test_runs_list_rename_delete_reopen_overlay(qtbot: Any, window: Any, tmp_pat
 
     docks.docks["dashboard"].raise_()
     docks.dashboard.tabs.setCurrentWidget(docks.dashboard.metrics)
-    qtbot.waitUntil(docks.dashboard.isVisible)
+    qtbot.waitUntil(docks.host.shown)
     docks.runs.set_ticked(first, True)
     docks.runs.set_ticked(second, True)
     docks.tick()
