@@ -63,21 +63,37 @@ class IntEditor(ParamEditor):
 
 
 class IntsEditor(ParamEditor):
-    """A fixed-length tuple (kernel size, strides) as a row of spin boxes."""
+    """A fixed-length tuple (kernel size, strides) as a row of spin boxes; "auto" stands for ``None``."""
 
     def __init__(self, spec: ParamSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.boxes = [_spin(spec) for _ in range(spec.length or len(spec.default))]
+        self.boxes = [_spin(spec) for _ in range(spec.length or len(spec.default or (1,)))]
         for i, box in enumerate(self.boxes):
             if i:
                 self.row.addWidget(QLabel("×"))
             self.row.addWidget(box, 1)
             box.valueChanged.connect(self._emit)
+        self.auto: QCheckBox | None = None
+        if spec.allow_none:
+            self.auto = QCheckBox("auto")
+            self.auto.setToolTip("leave it to the layer (for pooling: the same as the pool size)")
+            self.auto.toggled.connect(self._emit)
+            self.row.addWidget(self.auto)
 
     def _emit(self) -> None:
-        self.edited.emit(tuple(b.value() for b in self.boxes))
+        automatic = self.auto is not None and self.auto.isChecked()
+        for box in self.boxes:
+            box.setEnabled(not automatic)
+        self.edited.emit(None if automatic else tuple(b.value() for b in self.boxes))
 
     def set_value(self, value: Any) -> None:
+        if self.auto is not None:
+            with QSignalBlocker(self.auto):
+                self.auto.setChecked(value is None)
+        for box in self.boxes:
+            box.setEnabled(value is not None)
+        if value is None:
+            return
         for box, v in zip(self.boxes, value):
             with QSignalBlocker(box):
                 box.setValue(int(v))
@@ -204,6 +220,19 @@ class RegularizerEditor(ParamEditor):
                 box.setValue(float(value.get(key, 0.0)))
 
 
+class IntListEditor(TextEditor):
+    """A tuple of any length (Permute's axis order) typed as ``2, 1, 3``."""
+
+    def parse(self, text: str) -> Any:
+        try:
+            return tuple(int(p) for p in text.replace("(", "").replace(")", "").split(",") if p.strip())
+        except ValueError:
+            raise ValueError(f"{self.spec.name} must be whole numbers separated by commas, not {text!r}") from None
+
+    def show_text(self, value: Any) -> str:
+        return ", ".join(str(v) for v in value)
+
+
 class JsonEditor(TextEditor):
     """Any JSON value (the config of an imported Keras layer), typed as JSON text."""
 
@@ -224,4 +253,6 @@ EDITORS: dict[str, type[ParamEditor]] = {
 
 
 def editor_for(spec: ParamSpec, parent: QWidget | None = None) -> ParamEditor:
+    if spec.kind == "ints" and spec.length is None:
+        return IntListEditor(spec, parent)
     return EDITORS[spec.kind](spec, parent)

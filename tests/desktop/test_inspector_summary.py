@@ -145,3 +145,38 @@ def test_pending_edit_goes_to_its_own_node_when_selection_moves(window: MainWind
     window.scene.select_nodes([conv2])
     assert graph.node(conv1).params["filters"] == 5
     assert graph.node(conv2).params["filters"] == 16
+
+
+def test_every_catalog_type_opens_in_the_inspector(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Each layer type gets its editors, showing its defaults (pooling strides of None included)."""
+    from core.catalog.registry import all_specs
+    from core.graph.commands import AddNode
+
+    graph = window.document.graph
+    for spec in all_specs():
+        if spec.id == "KerasLayer":
+            continue
+        node = graph.make_node(spec.id)
+        window.document.stack.push(AddNode(graph, node))
+        window.scene.select_nodes([node.id])
+        assert window.inspector.node_id == node.id
+        assert set(window.inspector.editors) == {p.name for p in spec.params}, spec.id
+
+
+def test_auto_strides_toggle_between_none_and_a_tuple(window: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from core.graph.commands import AddNode
+
+    graph = window.document.graph
+    node = graph.make_node("MaxPooling2D")
+    window.document.stack.push(AddNode(graph, node))
+    window.scene.select_nodes([node.id])
+    editor = window.inspector.editors["strides"]
+    assert isinstance(editor, IntsEditor)
+    assert editor.auto is not None
+    assert editor.auto.isChecked()
+    assert not editor.boxes[0].isEnabled()
+    editor.auto.setChecked(False)
+    settle(window)
+    assert graph.node(node.id).params["strides"] == (1, 1)
+    window.document.stack.undo()
+    assert graph.node(node.id).params["strides"] is None
