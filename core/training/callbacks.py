@@ -166,8 +166,9 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     ctx.send(EpochEnd(epoch, scalars, time.perf_counter() - cb.epoch_started, ctx.config.epochs))
     if m.weight_histograms or m.update_ratios:
         current = monitors.weight_arrays(ctx.inner)
-        hists, norms, ratios = monitors.weight_stats(current, cb.previous)
-        ctx.send(Weights(epoch, hists if m.weight_histograms else {}, norms, ratios))
+        hists, biases, norms, ratios = monitors.weight_stats(current, cb.previous)
+        show = m.weight_histograms
+        ctx.send(Weights(epoch, hists if show else {}, biases if show else {}, norms, ratios))
         cb.previous = current if m.update_ratios else None
     if m.confusion_matrix and ctx.classes and ctx.eval_x is not None and ctx.eval_y is not None:
         y = ctx.eval_y

@@ -58,11 +58,12 @@ class FeatureMaps:
 
 @dataclass(frozen=True)
 class Weights:
-    """Per-epoch weight statistics: histograms (counts, edges) per variable (``dense_1/kernel``,
-    ``dense_1/bias``); per node the L2 norm and the update-to-weight ratio since the previous epoch."""
+    """Per-epoch weight statistics per node: weight and bias histograms (counts, edges), the L2 norm of all
+    its weights and the update-to-weight ratio since the previous epoch."""
 
     epoch: int
     histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    bias_histograms: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     norms: dict[str, float] = field(default_factory=dict)
     update_ratios: dict[str, float] = field(default_factory=dict)
 

@@ -121,21 +121,27 @@ def _histogram(values: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
 def weight_stats(
     current: dict[str, list[tuple[str, np.ndarray]]], previous: dict[str, list[tuple[str, np.ndarray]]] | None,
     bins: int = 30,
-) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float], dict[str, float]]:
-    """Histograms per variable (``dense_1/kernel``, ``dense_1/bias``), then per node the L2 norm and the
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str, tuple[np.ndarray, np.ndarray]], dict[str, float],
+           dict[str, float]]:
+    """Per node: the weight histogram (every variable but the bias), the bias histogram, the L2 norm and the
     update-to-weight ratio ‖w - w_prev‖ / ‖w_prev‖ since the previous call."""
     hists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    biases: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     norms: dict[str, float] = {}
     ratios: dict[str, float] = {}
     for node, arrays in current.items():
-        for name, array in arrays:
-            hists[f"{node}/{name}"] = _histogram(array.reshape(-1).astype("float64"), bins)
+        weights = [(n, a) for n, a in arrays if n != "bias"]
+        bias = [(n, a) for n, a in arrays if n == "bias"]
+        if weights:
+            hists[node] = _histogram(_flat(weights), bins)
+        if bias:
+            biases[node] = _histogram(_flat(bias), bins)
         flat = _flat(arrays)
         norms[node] = float(np.linalg.norm(flat))
         if previous and node in previous:
             old = _flat(previous[node])
             ratios[node] = float(np.linalg.norm(flat - old)) / max(float(np.linalg.norm(old)), 1e-12)
-    return hists, norms, ratios
+    return hists, biases, norms, ratios
 
 
 def feature_map_fn(inner: Any, max_layers: int = 8) -> tuple[list[str], Any] | None:

@@ -36,10 +36,10 @@ def test_cnn_monitors(tmp_path: Path) -> None:
     assert fmap.shape == (26, 26, 4)
     weights = of(messages, Weights)
     assert len(weights) == 2
-    counts, edges = weights[0].histograms["conv2d_1/kernel"]
+    counts, edges = weights[0].histograms["conv2d_1"]
     assert counts.sum() == 3 * 3 * 4
     assert len(edges) == len(counts) + 1
-    assert weights[0].histograms["conv2d_1/bias"][0].sum() == 4
+    assert weights[0].bias_histograms["conv2d_1"][0].sum() == 4
     assert weights[1].update_ratios["dense_1"] > 0
     confusion = of(messages, Confusion)[-1]
     assert confusion.matrix.shape == (4, 4)
