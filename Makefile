@@ -18,12 +18,18 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-# Qt needs a few system libraries even offscreen; install them where apt is available and they are missing.
+# Qt needs a few system libraries even offscreen (and the xcb ones on a real display); xvfb and
+# desktop-file-utils serve the screenshots and the start-menu tests. Installed where apt exists and missing.
+SYSPKGS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
+	libxcb-xinerama0 libxcb-xkb1 desktop-file-utils shared-mime-info xvfb xauth
 sysdeps:
-	@if command -v apt-get >/dev/null 2>&1 && ! ldconfig -p | grep -q libxkbcommon.so.0; then \
-		echo "installing Qt's system libraries"; \
-		(apt-get update -qq && apt-get install -y -qq libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null) \
-		|| echo "could not install Qt's system libraries; install libegl1 libxkbcommon0 libfontconfig1 by hand"; \
+	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then \
+		missing=""; for p in $(SYSPKGS); do \
+			dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+		if [ -n "$$missing" ]; then echo "installing system packages:$$missing"; \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "could not install$$missing; install them by hand"; fi; \
 	fi
 
 run: $(STAMP)
@@ -39,6 +45,9 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks
+
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py screenshots
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
