@@ -93,7 +93,7 @@ def _build(job: Job, config: TrainingConfig, graph: Graph) -> tuple[Any, Any, li
     if not (m.gradient_norms or m.nan_check):
         _compile(inner, config)
         return inner, inner, []
-    model = monitored(inner, m.gradient_norms, skip_nonfinite=m.nan_check and config.strategy == "none")
+    model = monitored(inner, m.gradient_norms, skip_nonfinite=m.nan_check)
     _compile(model, config)
     return model, inner, attach_groups(model, inner)
 
