@@ -1,0 +1,160 @@
+"""One app per user: a second launch hands its project files to the running app over a local socket.
+
+The running app listens on a ``QLocalServer`` named per user (and per settings file, so tests and portable
+installs with their own settings never meet). A launch with a file first tries to connect; when the running
+app answers ``ok`` the launch exits, and the running app opens the file in a new window. The message is one
+JSON line ``{"open": ["/abs/path", ...]}``; anything else is answered ``error`` and ignored.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from desktop.settings import ENV as SETTINGS_ENV
+
+MAX_MESSAGE = 256 * 1024
+MAX_FILES = 64
+OK, ERROR = b"ok\n", b"error\n"
+
+
+def server_name() -> str:
+    """``layerbench-<hash>``: one name per user and settings file (the socket lives in a shared temp folder)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
+    key = f"{user}\0{os.environ.get(SETTINGS_ENV, '')}"
+    return "layerbench-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def encode(paths: list[str]) -> bytes:
+    return json.dumps({"open": [str(Path(p).absolute()) for p in paths]}).encode() + b"\n"
+
+
+def decode(line: bytes) -> list[str] | None:
+    """The paths of a message, or None when it is not a message we send (nothing else is ever acted on)."""
+    try:
+        data: Any = json.loads(line.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    paths = data.get("open") if isinstance(data, dict) else None
+    if not isinstance(paths, list) or len(paths) > MAX_FILES:
+        return None
+    if not all(isinstance(p, str) and 0 < len(p) < 4096 and Path(p).is_absolute() for p in paths):
+        return None
+    return paths
+
+
+def send_to_running(paths: list[str], name: str | None = None, timeout_ms: int = 1500) -> bool:
+    """Blocking: hand ``paths`` to a running app; True when it answered that it took them."""
+    sock = QLocalSocket()
+    sock.connectToServer(name or server_name())
+    if not sock.waitForConnected(timeout_ms):
+        return False
+    sock.write(encode(paths))
+    sock.flush()
+    sock.waitForBytesWritten(timeout_ms)
+    answer = b""
+    while not answer.endswith(b"\n") and sock.waitForReadyRead(timeout_ms):
+        answer += bytes(sock.readAll().data())
+    sock.disconnectFromServer()
+    return answer == OK
+
+
+class InstanceClient(QObject):
+    """Non-blocking sender (for a caller that has an event loop running): emits ``answered(bool)``."""
+
+    answered = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.socket = QLocalSocket(self)
+        self.buffer = b""
+        self.socket.connected.connect(self._send)
+        self.socket.readyRead.connect(self._read)
+        self.socket.errorOccurred.connect(lambda _e: self.answered.emit(False))
+        self._paths: list[str] = []
+
+    def send(self, paths: list[str], name: str | None = None) -> None:
+        self._paths = list(paths)
+        self.socket.connectToServer(name or server_name())
+
+    def _send(self) -> None:
+        self.socket.write(encode(self._paths))
+
+    def _read(self) -> None:
+        self.buffer += bytes(self.socket.readAll().data())
+        if self.buffer.endswith(b"\n"):
+            self.answered.emit(self.buffer == OK)
+            self.socket.disconnectFromServer()
+
+
+class InstanceServer(QObject):
+    """Listens for later launches; ``files_received(list[str])`` carries the paths each one sent."""
+
+    files_received = Signal(list)
+
+    def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.name = name or server_name()
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self.server.newConnection.connect(self._accept)
+        self._buffers: dict[QLocalSocket, bytes] = {}
+
+    def listen(self) -> bool:
+        """Start listening; a socket file left by a crashed app is removed first (no one answered on it)."""
+        if self.server.listen(self.name):
+            return True
+        if self.server.serverError() == QLocalSocket.LocalSocketError.AddressInUseError:
+            QLocalServer.removeServer(self.name)
+            return self.server.listen(self.name)
+        return False
+
+    def close(self) -> None:
+        self.server.close()
+
+    def _accept(self) -> None:
+        while self.server.hasPendingConnections():
+            sock = self.server.nextPendingConnection()
+            self._buffers[sock] = b""
+            sock.readyRead.connect(lambda s=sock: self._read(s))
+            sock.disconnected.connect(lambda s=sock: self._drop(s))
+            if sock.bytesAvailable():  # the message came before readyRead was connected
+                self._read(sock)
+
+    def _read(self, sock: QLocalSocket) -> None:
+        data = self._buffers.get(sock, b"") + bytes(sock.readAll().data())
+        self._buffers[sock] = data
+        if b"\n" not in data and len(data) < MAX_MESSAGE:
+            return
+        paths = decode(data.split(b"\n", 1)[0]) if len(data) <= MAX_MESSAGE else None
+        sock.write(OK if paths is not None else ERROR)
+        sock.flush()
+        self._buffers[sock] = b""
+        if paths is not None:
+            self.files_received.emit(paths)
+
+    def _drop(self, sock: QLocalSocket) -> None:
+        self._buffers.pop(sock, None)
+        sock.deleteLater()
+
+
+def open_in_new_windows(paths: list[str], make_window: Callable[[], Any], keep: list[Any]) -> None:
+    """Open each path in a window of its own (kept alive in ``keep``), raised to the front."""
+    for path in paths:
+        window = make_window()
+        keep.append(window)
+        window.show()
+        window.projects.load_path(Path(path))
+        window.raise_()
+        window.activateWindow()
