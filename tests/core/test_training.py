@@ -74,7 +74,8 @@ OPTIMIZERS = {"gd": 0.5, "sgd": 0.1, "momentum": 0.05, "nesterov": 0.05, "adagra
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_each_optimizer_lowers_the_loss(tmp_path: Path, name: str) -> None:
-    result, messages = train(tmp_path, mlp(2, [8], 2), {"source": "toy.gaussians", "options": {"samples": 200}},
+    data = {"source": "toy.gaussians", "options": {"samples": 200}, "preprocess": {"validation": 0.0}}
+    result, messages = train(tmp_path, mlp(2, [8], 2), data,
                              epochs=6, optimizer={"name": name, "learning_rate": OPTIMIZERS[name]})
     assert isinstance(result, Finished), result
     assert result.logs["loss"] < first_loss(messages)
@@ -93,7 +94,8 @@ def test_each_optimizer_lowers_the_loss(tmp_path: Path, name: str) -> None:
 def test_each_loss_lowers_the_loss(tmp_path: Path, loss: str, source: str, units: int, out: str) -> None:
     graph = mlp(2 if source != "toy.outliers" else 1, [8], units, out=out)
     options = {"samples": 200, "outliers": 0.0} if source == "toy.outliers" else {"samples": 200}
-    result, messages = train(tmp_path, graph, {"source": source, "options": options}, epochs=5, loss=loss,
+    data = {"source": source, "options": options, "preprocess": {"validation": 0.0}}
+    result, messages = train(tmp_path, graph, data, epochs=5, loss=loss,
                              optimizer={"learning_rate": 0.03})
     assert isinstance(result, Finished), result
     assert result.logs["loss"] < first_loss(messages)
