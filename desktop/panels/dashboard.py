@@ -67,7 +67,9 @@ class Dashboard(QWidget):
         return True
 
     def invalidate(self) -> None:
+        """Redraw everything at the next refresh, without waiting (a user's action, not new data)."""
         self._versions.clear()
+        self._next = 0.0
 
     def refresh(self, runs: list[RunCurves], session: Any, force: bool = False) -> None:
         """Redraw the visible tab from ``runs`` (first = the current run) and the session's latest messages.
