@@ -1,0 +1,129 @@
+"""The Learn dock: explains whatever is selected — a layer (its spec's doc and parameters) and the ideas
+around it (its activation, padding, stride, receptive field, regulariser) — or any topic picked from the list
+(losses, optimizers, RL and GAN terms), with a diagram where one says more than words."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from core.catalog.registry import get_spec, has_spec
+from core.graph.model import Node
+from desktop.panels.learn_diagrams import ActivationPlot, PaddingDiagram, StackDiagram
+from desktop.panels.learn_topics import Topic, all_topics, topics_for_node
+
+HINT = "Select a layer on the canvas, or pick a topic above, to read what it does."
+
+
+def diagram_for(topic: Topic) -> QWidget | None:
+    if topic.diagram.startswith("activation:"):
+        return ActivationPlot(topic.diagram.split(":", 1)[1])
+    if topic.diagram == "padding":
+        return PaddingDiagram()
+    if topic.diagram == "receptive_field":
+        return StackDiagram(stride=1, layers=3)
+    if topic.diagram == "stride":
+        return StackDiagram(stride=2, layers=2)
+    return None
+
+
+def node_html(node: Node) -> str:
+    """A layer's title, its spec's explanation and each parameter's meaning with the current value."""
+    if not has_spec(node.type):
+        return f"<h3>{escape(node.name)}</h3><p>Layer type {escape(node.type)}.</p>"
+    spec = get_spec(node.type)
+    rows = "".join(f"<li><b>{escape(p.name)}</b> = {escape(str(node.params.get(p.name)))}: {escape(p.doc)}</li>"
+                   for p in spec.params if p.doc)
+    return (f"<h3>{escape(spec.title)} <small>({escape(node.name)})</small></h3><p>{escape(spec.doc)}</p>"
+            + (f"<ul>{rows}</ul>" if rows else ""))
+
+
+def topic_html(topic: Topic) -> str:
+    return f"<h4>{escape(topic.title)}</h4><p>{escape(topic.text)}</p>"
+
+
+class LearnPanel(QWidget):
+    """Text on top, diagrams under it; ``show_node`` and ``show_topic`` decide what."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.topics = all_topics()
+        self.picker = QComboBox()
+        self.picker.setObjectName("learn_topics")
+        self.picker.addItem("Browse topics…", "")
+        for key, topic in sorted(self.topics.items(), key=lambda kv: kv[1].title):
+            self.picker.addItem(topic.title, key)
+        self.picker.activated.connect(lambda i: self.show_topic(self.picker.itemData(i)))
+        self.text = QTextBrowser()
+        self.text.setObjectName("learn_text")
+        self.text.setOpenExternalLinks(False)
+        self.diagrams = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picker)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(self.diagrams)
+        self.shown: list[str] = []
+        self.clear()
+
+    def _set(self, html: str, topics: list[Topic]) -> None:
+        self.text.setHtml(html)
+        while self.diagrams.count():
+            item = self.diagrams.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for topic in topics:
+            widget = diagram_for(topic)
+            if widget is not None:
+                widget.setObjectName(f"learn_diagram_{topic.diagram.replace(':', '_')}")
+                self.diagrams.addWidget(QLabel(f"<b>{escape(topic.title)}</b>"))
+                self.diagrams.addWidget(widget)
+        self.shown = [t.key for t in topics]
+
+    def clear(self) -> None:
+        self._set(f"<p>{HINT}</p>", [])
+
+    def show_topic(self, key: str) -> None:
+        topic = self.topics.get(key)
+        if topic is None:
+            return
+        self._set(topic_html(topic), [topic])
+
+    def show_node(self, node: Node) -> None:
+        extra = [self.topics[k] for k in topics_for_node(node.type, dict(node.params)) if k in self.topics]
+        self._set(node_html(node) + "".join(topic_html(t) for t in extra), extra[:2])
+
+    def show_selection(self, graph: Any, node_ids: list[str]) -> None:
+        if len(node_ids) == 1 and graph.has_node(node_ids[0]):
+            self.show_node(graph.node(node_ids[0]))
+
+    def follow(self, window: Any) -> None:
+        """Explain whatever gets selected on ``window``'s canvas."""
+        self._window = window
+        window.scene.selectionChanged.connect(self._on_selection)
+
+    def _on_selection(self) -> None:
+        try:
+            ids = self._window.scene.selected_node_ids()
+        except RuntimeError:  # the scene is being torn down with the window
+            return
+        self.show_selection(self._window.document.graph, ids)
+
+
+def install_learn_dock(window: Any) -> QDockWidget:
+    """The Learn dock, tabbed with the inspector, following the canvas selection."""
+    panel = LearnPanel()
+    dock = QDockWidget("Learn", window)
+    dock.setObjectName("dock_learn")
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    inspector = getattr(window, "docks", {}).get("inspector")
+    if inspector is not None:
+        window.tabifyDockWidget(inspector, dock)
+        inspector.raise_()
+    window.docks["learn"] = dock
+    window.learn_panel = panel
+    panel.follow(window)
+    return dock

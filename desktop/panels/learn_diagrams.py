@@ -1,0 +1,143 @@
+"""Small pictures for the Learn dock, painted with QPainter (no plotting library needed at start-up)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QWidget
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "linear": lambda x: x,
+    "sigmoid": _sigmoid,
+    "tanh": math.tanh,
+    "relu": lambda x: max(0.0, x),
+    "leaky_relu": lambda x: x if x > 0 else 0.2 * x,
+    "elu": lambda x: x if x > 0 else math.exp(x) - 1.0,
+    "selu": lambda x: 1.0507 * (x if x > 0 else 1.67326 * (math.exp(x) - 1.0)),
+    "gelu": lambda x: 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))),
+    "swish": lambda x: x * _sigmoid(x),
+    "softplus": lambda x: math.log1p(math.exp(x)),
+}
+
+
+def derivative(f: Callable[[float], float], x: float, h: float = 1e-4) -> float:
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+class ActivationPlot(QWidget):
+    """f(x) (solid) and f'(x) (dashed) on −4..4: the slope is what backpropagation multiplies by."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.setMinimumHeight(150)
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 170)
+
+    def points(self, derivative_curve: bool = False, n: int = 161) -> list[tuple[float, float]]:
+        f = FUNCTIONS[self.name]
+        xs = [-4.0 + 8.0 * i / (n - 1) for i in range(n)]
+        return [(x, derivative(f, x) if derivative_curve else f(x)) for x in xs]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(8, 8, -8, -20)
+        ys = [y for _, y in self.points()] + [y for _, y in self.points(True)]
+        lo, hi = min(min(ys), -1.0), max(max(ys), 1.0)
+
+        def at(x: float, y: float) -> QPointF:
+            return QPointF(r.left() + (x + 4) / 8 * r.width(), r.bottom() - (y - lo) / (hi - lo) * r.height())
+
+        text = self.palette().windowText().color()
+        p.setPen(QPen(QColor(text.red(), text.green(), text.blue(), 90), 1))
+        p.drawLine(at(-4, 0), at(4, 0))
+        p.drawLine(at(0, lo), at(0, hi))
+        for pts, colour, style in ((self.points(), "#1e88e5", Qt.PenStyle.SolidLine),
+                                   (self.points(True), "#e53935", Qt.PenStyle.DashLine)):
+            path = QPainterPath(at(*pts[0]))
+            for x, y in pts[1:]:
+                path.lineTo(at(x, y))
+            p.setPen(QPen(QColor(colour), 2, style))
+            p.drawPath(path)
+        p.setPen(text)
+        p.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), 18), Qt.AlignmentFlag.AlignLeft,
+                   f"{self.name}(x)   - - slope")
+        p.end()
+
+
+class PaddingDiagram(QWidget):
+    """A 4×4 image with a one-pixel border: zeros on the left, a mirror (reflect) on the right."""
+
+    IMAGE = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16))
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 170)
+
+    def cell(self, padded_row: int, padded_col: int, mirror: bool) -> int:
+        n = len(self.IMAGE)
+        r, c = padded_row - 1, padded_col - 1
+        if 0 <= r < n and 0 <= c < n:
+            return self.IMAGE[r][c]
+        if not mirror:
+            return 0
+        return self.IMAGE[abs(r) if r < 0 else (2 * n - 2 - r if r >= n else r)][
+            abs(c) if c < 0 else (2 * n - 2 - c if c >= n else c)]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        side = min((self.width() - 30) / 12, (self.height() - 24) / 6)
+        for panel, (mirror, label) in enumerate(((False, "zero padding"), (True, "mirror (reflect)"))):
+            x0 = 10 + panel * (6 * side + 10)
+            for r in range(6):
+                for c in range(6):
+                    inside = 1 <= r <= 4 and 1 <= c <= 4
+                    rect = QRectF(x0 + c * side, 4 + r * side, side - 1, side - 1)
+                    p.fillRect(rect, QColor("#90caf9" if inside else ("#ffcc80" if mirror else "#e0e0e0")))
+                    p.setPen(QColor("#263238"))
+                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(self.cell(r, c, mirror)))
+            p.setPen(self.palette().windowText().color())
+            p.drawText(QRectF(x0, 6 + 6 * side, 6 * side, 16), Qt.AlignmentFlag.AlignCenter, label)
+        p.end()
+
+
+class StackDiagram(QWidget):
+    """Rows of cells: what one output sees through stacked 3-wide windows (receptive field) or a stride."""
+
+    def __init__(self, stride: int = 1, layers: int = 3, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stride, self.layers = stride, layers
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 140)
+
+    def covered(self) -> list[tuple[int, int]]:
+        """(first, last) input index seen at each level, from the top output down to the input."""
+        lo = hi = 0
+        spans = [(lo, hi)]
+        for _ in range(self.layers):
+            lo, hi = lo * self.stride, hi * self.stride + 2
+            spans.append((lo, hi))
+        return spans
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        spans = self.covered()
+        width = spans[-1][1] + 1
+        side = min((self.width() - 20) / width, (self.height() - 10) / len(spans) - 4)
+        for level, (lo, hi) in enumerate(spans):
+            y = 4 + level * (side + 4)
+            x0 = 10 + (width - (hi + 1)) / 2 * side
+            for i in range(hi + 1):
+                colour = "#ef6c00" if level == 0 or (lo <= i <= hi and i % max(1, self.stride ** 0) == 0) else "#cfd8dc"
+                p.fillRect(QRectF(x0 + i * side, y, side - 2, side), QColor(colour))
+        p.end()
