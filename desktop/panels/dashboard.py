@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from core.graph.undo import Command
 from core.training.config import TrainingConfig
 from desktop.panels.health_banner import HealthBanner
+from desktop.plots.base import paint_now
 from desktop.plots.confusion import ConfusionView
 from desktop.plots.feature_maps import FeatureMapView
 from desktop.plots.gradients import GradientsView
@@ -94,7 +95,7 @@ class Dashboard(QWidget):
             self.invalidate()
         drawn = self._update(current, runs, session)
         if drawn:
-            current.repaint()
+            paint_now(current)
 
     def _update(self, current: QWidget, runs: list[RunCurves], session: Any) -> bool:
         """Feed the visible tab; True when something was redrawn."""

@@ -180,7 +180,11 @@ class DataPicker(QWidget):
             editor.setObjectName(f"data_opt_{name}")
             _connect(editor, self._edited)
             self.option_editors[name] = editor
-            self.options_form.addRow(name.replace("_", " ").capitalize(), editor)
+            label = name.replace("_", " ").capitalize()
+            if name.endswith("path") and isinstance(editor, QLineEdit):
+                self.options_form.addRow(label, _with_browse(editor, folder=spec.id in ("file.images", "file.texts")))
+            else:
+                self.options_form.addRow(label, editor)
         if spec.group == "Images" or spec.id.startswith("keras."):
             self.scaling.setCurrentText("divide255" if spec.id.startswith("keras.") else "none")
         self._edited()
@@ -296,6 +300,28 @@ def _editor(default: Any) -> QWidget:
     edit.setProperty("json", isinstance(default, list))
     edit.setProperty("number", isinstance(default, float))
     return edit
+
+
+def _with_browse(edit: QLineEdit, folder: bool) -> QWidget:
+    """A path field with a Browse… button (a folder for image and text folders, else a file)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(edit, 1)
+    button = QPushButton("Browse…")
+
+    def browse() -> None:
+        chosen = (QFileDialog.getExistingDirectory(box, "Choose a folder") if folder
+                  else QFileDialog.getOpenFileName(box, "Choose a file")[0])
+        if chosen:
+            edit.setText(chosen)
+            edit.editingFinished.emit()
+
+    button.clicked.connect(browse)
+    row.addWidget(button)
+    return box
 
 
 def _connect(editor: QWidget, slot: Any) -> None:

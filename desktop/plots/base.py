@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
     QGraphicsItem,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -27,10 +28,21 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.plots import export
+from desktop.plots.decimate import Pyramid, finite_range
 from desktop.plots.smoothing import Ema
 
+LONG = 20_000
+"""Curves with at least this many points are drawn from a min/max envelope of what is in view."""
 PALETTE = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d",
            "#862e9c", "#1864ab", "#a61e4d", "#087f5b")
+
+
+def paint_now(widget: QWidget) -> None:
+    """Paint ``widget``'s plots synchronously (``QWidget.repaint`` does not reach a graphics view's viewport)."""
+    views = [widget] if isinstance(widget, QGraphicsView) else widget.findChildren(QGraphicsView)
+    for view in views:
+        if view.isVisible():
+            view.viewport().repaint()
 
 
 def color(i: int) -> str:
@@ -101,6 +113,9 @@ class LivePlot(QWidget):
         self.set_log_y(log_y)
         self._follow = True
         self.item.vb.sigRangeChangedManually.connect(self._zoomed)
+        self._pyramids: dict[str, Pyramid] = {}
+        self._long: dict[str, tuple[pg.PlotDataItem, np.ndarray, np.ndarray]] = {}
+        self.item.vb.sigXRangeChanged.connect(self._range_changed)
 
     # ---- toolbar -------------------------------------------------------------------------------
     def _build_bar(self, smoothing: bool, log_y: bool) -> None:
@@ -191,9 +206,32 @@ class LivePlot(QWidget):
         if spec.symbol != self.specs[key].symbol:
             item.setSymbol(spec.symbol)
             self.specs[key] = spec
-        item.setData(x, y)
+        self._set_data(key, item, x, y)
         if spec.smooth:
             self._apply_smoothing(key)
+
+    def _set_data(self, key: str, item: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+        """``setData``; a long curve (x increasing) gets our incremental min/max envelope of what is in view
+        instead of pyqtgraph's downsampling, which re-reads every point on each update."""
+        if len(x) < LONG:
+            item.setData(x, y)
+            return
+        pyramid = self._pyramids.get(key)
+        if pyramid is None:
+            pyramid = self._pyramids[key] = Pyramid()
+            item.setDownsampling(auto=False, ds=1)
+            item.setClipToView(False)
+        pyramid.update(y)
+        self._long[key] = (item, x, y)
+        (lo, hi), width = self.item.vb.viewRange()[0], max(int(self.item.vb.width()), 200)
+        i0 = max(int(np.searchsorted(x, lo)) - 1, 0)
+        i1 = min(int(np.searchsorted(x, hi)) + 1, len(x))
+        xs, ys = pyramid.view(x, y, i0, i1 if i1 > i0 else len(x), budget=2 * width)
+        item.setData(xs, ys)
+
+    def _range_changed(self, *_: object) -> None:
+        for key, (item, x, y) in list(self._long.items()):
+            self._set_data(key, item, x, y)
 
     # ---- x range -------------------------------------------------------------------------------
     def _zoomed(self, *_: object) -> None:
@@ -221,22 +259,30 @@ class LivePlot(QWidget):
         pad_y = 0.08 * max(y1 - y0, abs(y1) * 1e-3, 1e-12)
         self._span = ((x0, x0 + 1.25 * max(x1 - x0, 1e-9)), (y0 - pad_y, y1 + pad_y))
         vb.setRange(xRange=self._span[0], yRange=self._span[1], padding=0.0)
+        self._range_changed()
 
     _span: tuple[tuple[float, float], tuple[float, float]] | None = None
 
     def _bounds(self) -> tuple[tuple[float, float], tuple[float, float]] | None:
-        """Data bounds of every curve, in view coordinates (log10 on a log axis)."""
-        rects = [c.dataRect() for c in self.curves.values() if c.isVisible()]
-        rects = [r for r in rects if r is not None]
-        if not rects:
+        """Bounds of every visible curve's full data, in view coordinates (log10 on a log axis)."""
+        xs: list[float] = []
+        ys: list[float] = []
+        for key, (x, y) in self.data.items():
+            if not len(x) or not self.curves[key].isVisible():
+                continue
+            pyramid = self._pyramids.get(key)
+            lo, hi = pyramid.bounds(y) if pyramid is not None else finite_range(y)
+            if np.isfinite(lo):
+                xs += [float(x[0]), float(x[-1])]
+                ys += [lo, hi]
+        if not xs:
             return None
-        x0, x1 = min(r.left() for r in rects), max(r.right() for r in rects)
-        y0, y1 = min(r.top() for r in rects), max(r.bottom() for r in rects)
+        y0, y1 = min(ys), max(ys)
         if self.log_box.isChecked():
             if y0 <= 0:
                 return None
             y0, y1 = float(np.log10(y0)), float(np.log10(y1))
-        return (x0, x1), (y0, y1)
+        return (min(xs), max(xs)), (y0, y1)
 
     def _apply_smoothing(self, key: str) -> None:
         spec, raw = self.specs[key], self.curves[key]
@@ -255,7 +301,7 @@ class LivePlot(QWidget):
             self.item.addItem(item)
             self.smoothed[key] = item
         item.setVisible(True)
-        item.setData(x, self._emas[key].update(y)[: len(x)])
+        self._set_data(key + "~ema", item, x, self._emas[key].update(y)[: len(x)])
 
     def remove_curves(self, prefix: str = "") -> None:
         for key in [k for k in self.curves if k.startswith(prefix)]:
@@ -267,6 +313,9 @@ class LivePlot(QWidget):
             self.specs.pop(key, None)
             self.data.pop(key, None)
             self._emas.pop(key, None)
+            for k in (key, key + "~ema"):
+                self._pyramids.pop(k, None)
+                self._long.pop(k, None)
 
     # ---- crosshair -----------------------------------------------------------------------------
     def _crosshair(self) -> None:

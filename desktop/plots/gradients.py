@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from desktop.plots.base import CurveSpec, LivePlot, style_plot
 from desktop.plots.data import layer_health  # noqa: F401  (re-exported)
-from desktop.plots.export import copy_csv, save_csv
+from desktop.plots.export import ask_path, copy_csv, copy_png, save_csv, save_png
 
 MAX_COLUMNS = 1500
 """Heatmap columns drawn at most (older steps are strided)."""
@@ -49,7 +49,6 @@ class GradientsView(QWidget):
         self.heat = pg.PlotWidget(background=None)
         self.heat_item = self.heat.getPlotItem()
         style_plot(self.heat_item)
-        self.heat_item.setTitle("<span style='font-size:10pt'>log10 ‖gradient‖, layer by step</span>")
         self.heat_item.setLabel("bottom", "step")
         self.heat_item.invertY(True)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -58,15 +57,24 @@ class GradientsView(QWidget):
         self.bar.setImageItem(self.image, insert_in=self.heat_item)
         self.hint = QLabel("Turn on “Gradient norms” under Monitors to record per-layer gradients.")
         self.hint.setWordWrap(True)
+        heat_box = QWidget()
+        heat_layout = QVBoxLayout(heat_box)
+        heat_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("<b>Layer × step heatmap</b> (log10 of the norm; input side at the top)"), 1)
+        row.addWidget(self._heat_export())
+        heat_layout.addLayout(row)
+        heat_layout.addWidget(self.heat, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.curves)
-        split.addWidget(self.heat)
+        split.addWidget(heat_box)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.hint)
         layout.addWidget(split, 1)
         self.layers: list[str] = []
         self.matrix = np.zeros((0, 0))
+        self.steps = np.empty(0)
         self._shown = -1
 
     def show_run(self, arrays: Mapping[str, np.ndarray]) -> None:
@@ -87,7 +95,7 @@ class GradientsView(QWidget):
 
     def _draw_heat(self, arrays: Mapping[str, np.ndarray]) -> None:
         matrix, steps = heat_matrix(arrays, self.layers)
-        self.matrix = matrix
+        self.matrix, self.steps = matrix, steps
         if not matrix.size:
             self.image.clear()
             return
@@ -102,8 +110,31 @@ class GradientsView(QWidget):
         ticks = [(i + 0.5, name) for i, name in enumerate(self.layers)]
         self.heat_item.getAxis("left").setTicks([ticks])
 
+    def _heat_export(self) -> QToolButton:
+        button = QToolButton()
+        button.setText("Export")
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.addAction("Save as PNG…", lambda: self._ask("png"))
+        menu.addAction("Export data as CSV…", lambda: self._ask("csv"))
+        menu.addSeparator()
+        menu.addAction("Copy image", lambda: copy_png(self.heat))
+        menu.addAction("Copy data (CSV)", self.copy_heat)
+        button.setMenu(menu)
+        return button
+
+    def _ask(self, kind: str) -> None:
+        pattern = "PNG images (*.png)" if kind == "png" else "CSV files (*.csv)"
+        path = ask_path(self, "Export gradient heatmap", f"gradient_heatmap.{kind}", pattern)
+        if path and kind == "png":
+            save_png(self.heat, path)
+        elif path:
+            self.save_heat_csv(path)
+
     def heat_columns(self) -> dict[str, np.ndarray]:
-        return {name: self.matrix[i] for i, name in enumerate(self.layers)} if self.matrix.size else {}
+        if not self.matrix.size:
+            return {}
+        return {"step": self.steps, **{name: self.matrix[i] for i, name in enumerate(self.layers)}}
 
     def save_heat_csv(self, path: str) -> None:
         save_csv(self.heat_columns(), path)

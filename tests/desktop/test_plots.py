@@ -154,3 +154,21 @@ def test_histograms_and_confusion(qtbot: Any) -> None:
     conf.show_confusion(Confusion(0, np.array([[5, 1], [2, 7]]), ["a", "b"]))
     assert "accuracy 0.800" in conf.caption.text()
     assert conf.columns()["pred a"].tolist() == [5, 2]
+
+
+def test_long_curves_draw_an_envelope_and_export_every_point(metrics: MetricsView) -> None:
+    n = 200_000
+    rng = np.random.default_rng(1)
+    loss = rng.random(n)
+    loss[123_457] = 7.5  # one spike must stay visible
+    arrays = {"batch/x": np.arange(1, n + 1, dtype="float64"), "batch/loss": loss}
+    metrics.show_runs([RunCurves("live", "current", arrays, batches=1000)])
+    plot = metrics.plots["loss"]
+    _drawn_x, drawn_y = plot.curves["live:batch/loss"].getData()
+    assert len(drawn_y) < 20_000
+    assert drawn_y.max() == 7.5
+    assert drawn_y.min() == loss.min()
+    assert len(plot.columns()["train (batch)"]) == n
+    arrays["batch/x"], arrays["batch/loss"] = np.arange(1, n + 11, dtype="float64"), np.r_[loss, np.full(10, 9.0)]
+    metrics.show_runs([RunCurves("live", "current", arrays, batches=1000)])
+    assert plot.curves["live:batch/loss"].getData()[1].max() == 9.0
