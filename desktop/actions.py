@@ -69,8 +69,29 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.theme_system", "Theme: Follow &System", "&View/&Theme", lambda w: w.set_theme(None)),
     ActionSpec("view.theme_light", "Theme: &Light", "&View/&Theme", lambda w: w.set_theme(False)),
     ActionSpec("view.theme_dark", "Theme: &Dark", "&View/&Theme", lambda w: w.set_theme(True)),
-    ActionSpec("help.about", "&About Layerbench", "&Help", lambda w: w.about()),
+    ActionSpec("edit.preferences", "Pre&ferences…", "&Edit", lambda w: _preferences(w), ("Ctrl+,",), separator=True),
+    ActionSpec("help.welcome", "&Welcome and Examples", "&Help", lambda w: _welcome(w)),
+    ActionSpec("help.about", "&About Layerbench", "&Help", lambda w: _about(w)),
 )
+
+
+def _preferences(window: Any) -> None:
+    from desktop.dialogs.preferences import open_preferences
+
+    open_preferences(window)
+
+
+def _welcome(window: Any) -> None:
+    from desktop.welcome import show_welcome
+
+    if show_welcome(window) is None:
+        window.show_message("Close or save the open project to see the welcome page (File > New clears it)")
+
+
+def _about(window: Any) -> None:
+    from desktop.dialogs.about import show_about
+
+    show_about(window)
 
 
 def make_action(spec: ActionSpec, window: QWidget) -> QAction:

@@ -76,16 +76,33 @@ class PaintProbe(QObject):
         self.app.quit()
 
 
+def install_first_run(window: object) -> None:
+    """The Learn dock, the preferences the window does not read itself, and the single-instance server."""
+    from desktop.dialogs.preferences import apply_at_start
+    from desktop.panels.learn import install_learn_dock
+    from desktop.single_instance import serve
+
+    install_learn_dock(window)
+    apply_at_start(window)
+    if not os.environ.get(PROBE_ENV):
+        serve(window)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the GUI; ``argv`` may hold one project (or Keras model) path to open. Returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     app = make_app()
+    from desktop.single_instance import hand_over
+
+    if not os.environ.get(PROBE_ENV) and hand_over(args):
+        return 0  # the running Layerbench opened the file in a new window
     from desktop.main_window import MainWindow
     from desktop.theme import apply_theme
 
     apply_theme(app, theme_choice())
     pump_psygnal_queue(app)
     window = MainWindow()
+    install_first_run(window)
     follow_system_theme(app, window)
     probe = bool(os.environ.get(PROBE_ENV))
     if probe:
@@ -95,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         window.projects.load_path(Path(args[0]))
     elif not probe:
         window.projects.offer_recovery()
+        from desktop.welcome import show_welcome
+
+        show_welcome(window)
     return app.exec()
 
 

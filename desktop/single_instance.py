@@ -158,3 +158,40 @@ def open_in_new_windows(paths: list[str], make_window: Callable[[], Any], keep: 
         window.projects.load_path(Path(path))
         window.raise_()
         window.activateWindow()
+
+
+def is_running(name: str | None = None, timeout_ms: int = 300) -> bool:
+    """Whether an app answers on the socket (a socket file alone may be left over from a crash)."""
+    sock = QLocalSocket()
+    sock.connectToServer(name or server_name())
+    alive = sock.waitForConnected(timeout_ms)
+    sock.abort()
+    return alive
+
+
+def hand_over(args: list[str]) -> bool:
+    """At start-up: True when a running app took the project file in ``args`` (this launch should exit)."""
+    if not args or not Path(args[0]).is_file():
+        return False
+    return send_to_running([str(Path(args[0]).absolute())])
+
+
+def serve(window: Any) -> InstanceServer | None:
+    """Listen for later launches unless another app already does; their files open in new windows."""
+    if is_running():
+        return None
+    server = InstanceServer(parent=window)
+    if not server.listen():
+        return None
+    keep: list[Any] = []
+
+    def make() -> Any:
+        new = type(window)()
+        from desktop.panels.learn import install_learn_dock
+
+        install_learn_dock(new)
+        return new
+
+    server.files_received.connect(lambda paths: open_in_new_windows(paths, make, keep))
+    window.instance_server = server
+    return server

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
@@ -100,6 +100,7 @@ class WelcomePage(QFrame):
         super().__init__(parent)
         self.setObjectName("welcome")
         self.setAutoFillBackground(True)
+        self._pending: list[tuple[QListWidgetItem, ExampleInfo]] = []
         self.recent = QListWidget()
         self.recent.setObjectName("welcome_recent")
         for path in recent:
@@ -125,13 +126,32 @@ class WelcomePage(QFrame):
         gallery.setMovement(QListWidget.Movement.Static)
         gallery.setWordWrap(True)
         gallery.setSpacing(4)
+        blank = QPixmap(THUMB)
+        blank.fill(QColor("#f4f6fb"))
         for info in examples:
-            item = QListWidgetItem(QIcon(example_thumbnail(info)), info.title)
+            item = QListWidgetItem(QIcon(blank), info.title)
             item.setData(Qt.ItemDataRole.UserRole, info.name)
             item.setToolTip(info.description)
             gallery.addItem(item)
+            self._pending.append((item, info))
+        self._thumbs = QTimer(self)
+        self._thumbs.setInterval(0)
+        self._thumbs.timeout.connect(self._next_thumbnail)
+        self._thumbs.start()
         gallery.itemActivated.connect(lambda it: self.open_example.emit(it.data(Qt.ItemDataRole.UserRole)))
         return gallery
+
+    def _next_thumbnail(self) -> None:
+        """One thumbnail per event-loop turn, so the page appears at once and fills in."""
+        if not self._pending:
+            self._thumbs.stop()
+            return
+        item, info = self._pending.pop(0)
+        item.setIcon(QIcon(example_thumbnail(info)))
+
+    @property
+    def thumbnails_done(self) -> bool:
+        return not self._pending
 
     def _describe(self, item: QListWidgetItem | None) -> None:
         if item is not None:

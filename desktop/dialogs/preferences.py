@@ -86,6 +86,18 @@ def apply(window: Any, prefs: Preferences) -> None:
         os.environ["KERAS_HOME"] = prefs.data_cache
 
 
+def apply_at_start(window: Any) -> Preferences:
+    """What the app does not already read itself at start-up: the autosave interval and the data cache."""
+    prefs = load()
+    if prefs.autosave_seconds:
+        window.projects.timer.setInterval(prefs.autosave_seconds * 1000)
+    else:
+        window.projects.timer.stop()
+    if prefs.data_cache:
+        os.environ["KERAS_HOME"] = prefs.data_cache
+    return prefs
+
+
 class PreferencesDialog(QDialog):
     """A form over ``Preferences``; OK saves them."""
 
