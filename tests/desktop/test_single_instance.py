@@ -104,3 +104,46 @@ def test_received_file_opens_in_a_new_window(qtbot: QtBot, tmp_path: Path) -> No
     assert len(windows) == 1
     assert windows[0].isVisible()
     assert len(windows[0].projects.document.graph) == 7
+
+
+def test_second_launch_with_a_file_exits_after_handing_it_over(qtbot: QtBot, tmp_path: Path) -> None:
+    """``layerbench FILE`` while the app runs: the new process hands the file over and exits with 0."""
+    import os
+
+    srv = si.InstanceServer()  # the name main() computes: same user, same settings file (env inherited)
+    assert srv.listen()
+    received: list[list[str]] = []
+    srv.files_received.connect(received.append)
+    path = tmp_path / "c.layerbench"
+    path.write_bytes(b"not opened by the second process")
+    code = "import sys; from desktop.app import main; sys.exit(main(sys.argv[1:]))"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], env=env)
+    try:
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=30000)
+    finally:
+        srv.close()
+    assert proc.returncode == 0
+    assert received == [[str(path)]]
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+def test_main_without_a_project_shows_welcome_learn_and_serves(qtbot: QtBot) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.app import main
+
+    seen: dict[str, Any] = {}
+
+    def check() -> None:
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        seen["welcome"] = window.welcome is not None and window.welcome.isVisible()
+        seen["learn"] = "learn" in window.docks
+        seen["running"] = si.is_running()
+        window.close()
+        QApplication.quit()
+
+    QTimer.singleShot(0, check)
+    assert main([]) == 0
+    assert seen == {"welcome": True, "learn": True, "running": True}
