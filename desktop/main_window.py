@@ -28,6 +28,7 @@ from desktop.canvas.view import MAX_ZOOM, MIN_ZOOM, GraphView
 from desktop.document import Document
 from desktop.exporter import ExportRunner
 from desktop.icons import app_icon, tool_icon
+from desktop.panels.gan import install_gan_docks
 from desktop.panels.inspector import Inspector
 from desktop.panels.log import LogPanel
 from desktop.panels.palette import Palette
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self._fitted = False
         self._bind(self.document)
         install_training_docks(self)  # empty shells; before restoreState so their places are restored too
+        install_gan_docks(self)  # GAN cockpit and RNN inspector: empty until a GAN project / recurrent graph
         self._restore_settings()
 
     # ---- construction ---------------------------------------------------------------------------
