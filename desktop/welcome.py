@@ -205,6 +205,10 @@ def open_example_copy(window: Any, name: str) -> None:
     first = next(iter(project.graphs))
     window.projects.replace(Document(project.graphs[first], None, project, graph_name=first, name=project.name))
     window.view.fit()
+    panel, dock = getattr(window, "learn_panel", None), getattr(window, "docks", {}).get("learn")
+    if panel is not None and dock is not None:
+        panel.show_default()
+        dock.raise_()
 
 
 def show_welcome(window: Any) -> WelcomePage | None:

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from core.catalog.registry import get_spec, has_spec
@@ -39,6 +40,34 @@ def node_html(node: Node) -> str:
                    for p in spec.params if p.doc)
     return (f"<h3>{escape(spec.title)} <small>({escape(node.name)})</small></h3><p>{escape(spec.doc)}</p>"
             + (f"<ul>{rows}</ul>" if rows else ""))
+
+
+def describe_variant(variant: dict[str, Any]) -> str:
+    """A variant of an example in words: what to change before the next run."""
+    parts = []
+    if "replace" in variant:
+        parts += [f"replace {a} with {b}" for a, b in variant["replace"].items()]
+    if "params" in variant:
+        where = "every " + variant.get("layer", "layer") if variant.get("all") else variant.get("layer", "the layer")
+        parts.append(f"set {', '.join(f'{k} = {v}' for k, v in variant['params'].items())} on {where}")
+    if "config" in variant:
+        parts.append("training: " + ", ".join(f"{k} = {v}" for k, v in variant["config"].items()))
+    if "data" in variant:
+        parts.append("data: " + ", ".join(f"{k} = {v}" for k, v in variant["data"].items()))
+    return f"<b>{escape(str(variant.get('label', '')))}</b>: {escape('; '.join(parts))}"
+
+
+def example_html(project: Any) -> str | None:
+    """What an example project shows and what to try next (``training["example"]``), or None."""
+    meta = getattr(project, "training", {}).get("example") if project is not None else None
+    if not isinstance(meta, dict):
+        return None
+    html = f"<h3>{escape(str(meta.get('title', '')))}</h3><p>{escape(str(meta.get('description', '')))}</p>"
+    variants = [v for v in meta.get("variants", []) if isinstance(v, dict)]
+    if variants:
+        html += "<p>Then try, one at a time, and overlay the runs:</p><ul>"
+        html += "".join(f"<li>{describe_variant(v)}</li>" for v in variants) + "</ul>"
+    return html + "<p><i>Select a layer to read about it.</i></p>"
 
 
 def topic_html(topic: Topic) -> str:
@@ -98,6 +127,22 @@ class LearnPanel(QWidget):
     def show_selection(self, graph: Any, node_ids: list[str]) -> None:
         if len(node_ids) == 1 and graph.has_node(node_ids[0]):
             self.show_node(graph.node(node_ids[0]))
+        elif not node_ids:
+            self.show_default()
+
+    def show_default(self) -> None:
+        """The open example's notes when it is one, else the hint."""
+        window = getattr(self, "_window", None)
+        html = example_html(window.document.project) if window is not None else None
+        if html is None:
+            self.clear()
+        else:
+            self._set(html, [])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.shown:
+            self.show_default()
 
     def follow(self, window: Any) -> None:
         """Explain whatever gets selected on ``window``'s canvas."""

@@ -81,3 +81,20 @@ def test_topic_picker_shows_losses_optimizers_rl_and_gan(qtbot: QtBot) -> None:
     picker.activated.emit(keys.index("padding"))
     assert panel.findChild(PaddingDiagram) is not None
     assert "mirror" in panel.text.toPlainText()
+
+
+def test_example_notes_and_variants_shown_for_an_example_project(qtbot: QtBot) -> None:
+    from desktop.welcome import open_example_copy
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    install_learn_dock(window)
+    open_example_copy(window, "rnn_long_range")
+    text = window.learn_panel.text.toPlainText()
+    assert "SimpleRNN vs LSTM vs GRU" in text
+    assert "LSTM: replace SimpleRNN with LSTM" in text
+    node = window.document.graph.nodes[1]
+    window.select_node(node.id)
+    assert "Recurrent layers" in window.learn_panel.text.toPlainText()
+    window.scene.clearSelection()
+    assert "Then try" in window.learn_panel.text.toPlainText()
