@@ -110,3 +110,16 @@ def test_example_trains_one_step(info: Any, tmp_path: Path, monkeypatch: pytest.
     result = run_job(Job(project.main.to_dict(), data, config, str(tmp_path)), messages.append, Flags())
     assert isinstance(result, Finished), result
     assert result.epochs_done == 1
+
+
+@pytest.mark.parametrize("info", SUPERVISED, ids=[e.name for e in SUPERVISED])
+def test_every_variant_applies_and_still_validates(info: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from resources.examples.variants import apply_variant
+
+    for variant in Project.load(info.path).training["example"]["variants"]:
+        project = apply_variant(Project.load(info.path), variant)
+        report = infer_graph(project.main)
+        assert report.ok, f"{info.name}/{variant['label']}: {[e.message for e in report.errors]}"
+        TrainingConfig.from_dict({k: v for k, v in project.training.items() if k != "example"})
+        data = _dataset(project, monkeypatch)
+        assert tuple(report.nodes[report.inputs[0]].shape or ()) == data.input_shape
