@@ -1,5 +1,7 @@
 """Training engine benchmarks, each against a baseline measured in the same run.
 
+- The training step alone (``train_on_batch``), the engine's wrapper against the plain model, interleaved
+  step by step: the same comparison without the epoch-to-epoch noise of a shared machine.
 - Epoch time of the engine (``run_job`` with its callback, checkpoints and messages) against a plain Keras
   script (``compile`` + ``optimizer.build`` + ``fit``) on the same small CNN and data; the first epoch
   (tracing) is left out, and the rows alternate so that the machine's drift hits both. Targets: throughput
@@ -112,6 +114,43 @@ def epoch_rows(rounds: int = 4) -> list[Row]:
     ]
 
 
+def step_rows(steps: int = 200) -> list[Row]:
+    """The training step alone, interleaved step by step with the plain model's (robust to a busy machine):
+    the engine's wrapper with the NaN guard, and with per-layer gradient norms as well."""
+    import keras
+    import numpy as np
+
+    from core.training.monitors import attach_groups, monitored
+    from core.translate.to_keras import build_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 28, 28, 1), dtype="float32"), rng.integers(0, 4, 32)
+
+    def make(norms: bool | None) -> Any:
+        inner = build_model(cnn())
+        model = inner if norms is None else monitored(inner, gradient_norms=norms, skip_nonfinite=True)
+        model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+        model.optimizer.build(model.trainable_variables)
+        if model is not inner:
+            attach_groups(model, inner)
+        model.train_on_batch(x, y)
+        return model
+
+    models = {"plain": make(None), "guard": make(False), "norms": make(True)}
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for _ in range(steps):
+        for name, model in models.items():
+            t0 = time.perf_counter()
+            model.train_on_batch(x, y)
+            times[name].append(time.perf_counter() - t0)
+    base = median(times["plain"])
+    return [Row("train step, NaN guard (interleaved with plain)", "<= 1.03x plain", median(times["guard"]),
+                baseline=base, max_ratio=1.03, repeats=steps),
+            Row("train step, NaN guard + per-layer grad norms", "<= 1.10x plain", median(times["norms"]),
+                baseline=base, max_ratio=1.10, repeats=steps)]
+
+
 def start_and_stop_rows(repeats: int = 3) -> list[Row]:
     engine = TrainingEngine(warm=1)
     firsts: list[float] = []
@@ -186,7 +225,7 @@ def message_row() -> Row:
 
 
 def run() -> list[Row]:
-    return [*epoch_rows(), *start_and_stop_rows(), message_row()]
+    return [*epoch_rows(), *step_rows(), *start_and_stop_rows(), message_row()]
 
 
 if __name__ == "__main__":
