@@ -310,10 +310,10 @@ class GanCockpit(QWidget):
         div = _snapshot(run.diversity)
         if div is None or not len(div[0]) or self.config is None:
             return
-        ratio = float(div[1]["ratio"][-1])
-        if ratio < self.config.collapse_ratio:
+        ratio, step = float(div[1]["ratio"][-1]), int(div[0][-1])
+        if step > 0 and ratio < self.config.collapse_ratio:  # an untrained generator (step 0) proves nothing
             self.banner.setText(
-                f"⚠ Mode collapse? At step {int(div[0][-1])} the generated samples spread only {ratio:.0%} as much "
+                f"⚠ Mode collapse? At step {step} the generated samples spread only {ratio:.0%} as much "
                 "as the real data. Try label smoothing, a lower generator learning rate or fewer D steps (k).")
             self.banner.show()
         else:

@@ -23,6 +23,23 @@ below it G fools D completely."""
 BALANCE_WINDOW = 20
 
 
+class LogAxis(pg.AxisItem):
+    """A log axis that labels only 1, 2 and 5 times a power of ten (pyqtgraph's minor labels pile up)."""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        out = []
+        for v in values:
+            mantissa = 10 ** (v - np.floor(v))
+            out.append(f"{10.0 ** v:g}" if int(round(mantissa)) in (1, 2, 5) and abs(mantissa - round(mantissa)) < 0.05
+                       else "")
+        return out
+
+
+def add_legend(item: pg.PlotItem) -> pg.LegendItem:
+    return item.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190),
+                          pen=pg.mkPen(128, 128, 128, 90))
+
+
 def new_curve(item: pg.PlotItem, name: str, color: str, width: float = 1.6, dashed: bool = False) -> pg.PlotDataItem:
     """A curve with downsampling and clip-to-view set on the curve itself."""
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
@@ -44,14 +61,14 @@ class CurvesPlot(pg.PlotWidget):
     """A plot of named curves fed from NumPy arrays; ``show`` sets every curve's data at once."""
 
     def __init__(self, title: str, y_label: str, names: Mapping[str, str], log_y: bool = False) -> None:
-        super().__init__(background=None)
+        super().__init__(background=None, axisItems={"left": LogAxis("left")} if log_y else None)
         item = self.getPlotItem()
         item.setTitle(title, size="9pt")
         item.setLabel("bottom", "generator step")
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.18)
         item.getAxis("left").enableAutoSIPrefix(False)
-        item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        add_legend(item)
         self.log_y = log_y
         item.setLogMode(False, log_y)
         self.curves = {key: new_curve(item, label, COLORS[i % len(COLORS)]) for i, (key, label) in
@@ -93,25 +110,28 @@ class OutputsPlot(CurvesPlot):
         item.enableAutoRange(axis="y", enable=False)
 
 
-class GradientNormsPlot(pg.PlotWidget):
-    """Per-layer gradient norms of both networks on a log axis: generator solid, discriminator dashed."""
+class GradientNormsPlot(pg.GraphicsLayoutWidget):
+    """Per-layer gradient norms of both networks on a log axis (generator solid, discriminator dashed), the
+    legend beside the plot so that it never hides a curve."""
 
     def __init__(self) -> None:
-        super().__init__(background=None)
-        item = self.getPlotItem()
+        super().__init__()
+        self.setBackground(None)
+        item = self.addPlot(row=0, col=0, axisItems={"left": LogAxis("left")})
         item.setTitle("Gradient norm per layer (G solid, D dashed)", size="9pt")
         item.setLabel("bottom", "generator step")
         item.setLabel("left", "‖∇‖")
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
-        self.legend = item.addLegend(offset=(-8, 8), labelTextSize="7pt")
-        self.legend.setColumnCount(2)
+        self.item: pg.PlotItem = item
+        self.legend = pg.LegendItem(labelTextSize="7pt", verSpacing=-6)
+        self.addItem(self.legend, row=0, col=1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.setMinimumHeight(150)
 
     def set_layers(self, generator: Sequence[str], discriminator: Sequence[str]) -> None:
         """Make one curve per layer (once per run); keys are ``generator/<node>``, ``discriminator/<node>``."""
-        item = self.getPlotItem()
+        item = self.item
         for curve in self.curves.values():
             item.removeItem(curve)
         self.legend.clear()
@@ -119,8 +139,9 @@ class GradientNormsPlot(pg.PlotWidget):
         for network, layers, dashed in (("generator", generator, False), ("discriminator", discriminator, True)):
             tag = "G" if network == "generator" else "D"
             for i, layer in enumerate(layers):
-                self.curves[f"{network}/{layer}"] = new_curve(item, f"{tag} {layer}", COLORS[i % len(COLORS)],
-                                                              width=1.3, dashed=dashed)
+                curve = new_curve(item, f"{tag} {layer}", COLORS[i % len(COLORS)], width=1.3, dashed=dashed)
+                self.curves[f"{network}/{layer}"] = curve
+                self.legend.addItem(curve, f"{tag} {layer}")
 
     def show_series(self, x: np.ndarray, values: Mapping[str, np.ndarray]) -> None:
         for key, y in values.items():

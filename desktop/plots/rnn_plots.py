@@ -7,6 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from desktop.plots.gan_curves import LogAxis, add_legend
+
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599")
 SIGNED = "CET-D1"
 """Diverging map for values around 0 (hidden states, tanh candidates)."""
@@ -66,14 +68,14 @@ class GradientThroughTime(pg.PlotWidget):
     """||dL/dh_t|| at each time step (1..T) on a log axis, one curve per inspected variant."""
 
     def __init__(self) -> None:
-        super().__init__(background=None)
+        super().__init__(background=None, axisItems={"left": LogAxis("left")})
         item = self.getPlotItem()
         item.setTitle("‖∂L/∂hₜ‖ per time step (log)", size="9pt")
         item.setLabel("bottom", "time step")
         item.setLabel("left", "gradient norm")
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
-        item.addLegend(offset=(8, 8), labelTextSize="8pt")
+        add_legend(item)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.setMinimumHeight(160)
 
