@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -121,10 +122,13 @@ def handler(args: argparse.Namespace) -> int:
     control = _Control()
     with tempfile.TemporaryDirectory(prefix="layerbench-train-") as run_dir:
         job = Job(project.main.to_dict(), dict(project.data), config.to_dict(), run_dir)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, control.interrupt) if main else None
         try:
             result = run_job(job, Printer(args.json, config.epochs), control)
-        except KeyboardInterrupt:  # pragma: no cover - interactive
-            return 130
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
         return _report(args, path, project, config, result)
 
 
@@ -152,8 +156,16 @@ def _report(args: argparse.Namespace, path: Path, project: Project, config: Trai
 
 
 class _Control:
+    """Ctrl-C stops at the next batch (the run is still saved); a second Ctrl-C interrupts at once."""
+
     def __init__(self) -> None:
         self.stop, self.pause = threading.Event(), threading.Event()
+
+    def interrupt(self, signum: int, frame: object) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
 
 register_command("train", HELP, add_arguments, handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -81,3 +82,21 @@ def test_train_command_reports_a_bad_setting(tmp_path: Path) -> None:
                           timeout=TIMEOUT, check=False)
     assert proc.returncode == 1
     assert "device" in proc.stderr
+
+
+def test_ctrl_c_stops_at_the_next_batch_and_saves(tmp_path: Path) -> None:
+    project = Project(graphs={"main": mlp(2, [8], 2)}, data={"source": "toy.xor", "options": {"samples": 4000}},
+                      training={"epochs": 200, "batch_size": 8})
+    path = tmp_path / "xor.layerbench"
+    project.save(path)
+    proc = subprocess.Popen(command(str(path), "--json"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()  # the first epoch has ended
+    assert json.loads(first)["epoch"] == 1
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=TIMEOUT)
+    assert proc.returncode == 0, err[-2000:]
+    final = json.loads(out.strip().splitlines()[-1])["final"]
+    assert final["stopped"] is True
+    assert final["epochs"] < 200
+    assert Project.load(path).run(final["run"]).status == "stopped"
