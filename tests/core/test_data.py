@@ -248,3 +248,26 @@ def test_labels_adapt_to_the_loss() -> None:
     assert cat.train.y.shape[1:] == (2,)
     binary = fit_to_graph(data, _mlp([2], 1, "sigmoid"), "binary_crossentropy")
     assert binary.train.y.shape[1:] == (1,)
+
+
+def test_fashion_mnist_from_a_seeded_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The four gzip'd IDX files in ``datasets/fashion-mnist`` (where Keras keeps them) are read directly."""
+    import gzip
+
+    from core.data.keras_sets import FASHION_FILES
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    folder = tmp_path / "datasets" / "fashion-mnist"
+    folder.mkdir(parents=True)
+    sizes = {"train": 12, "t10k": 4}
+    for name in FASHION_FILES:
+        n = sizes[name.split("-")[0]]
+        body = (bytes(8) + bytes(i % 10 for i in range(n)) if "labels" in name
+                else bytes(16) + bytes(n * 28 * 28))
+        with gzip.open(folder / name, "wb") as f:
+            f.write(body)
+    data = load_dataset({"source": "keras.fashion_mnist", "preprocess": {"validation": 0.25}})
+    assert (len(data.train), len(data.validation), len(data.test)) == (9, 3, 4)
+    assert data.input_shape == (28, 28, 1)
+    assert data.classes is not None
+    assert data.classes[9] == "Ankle boot"
