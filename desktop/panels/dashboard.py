@@ -17,10 +17,11 @@ from core.training.config import TrainingConfig
 from desktop.panels.health_banner import HealthBanner
 from desktop.plots.base import paint_now
 from desktop.plots.confusion import ConfusionView
+from desktop.plots.data import RunCurves
 from desktop.plots.feature_maps import FeatureMapView
 from desktop.plots.gradients import GradientsView
 from desktop.plots.histograms import HistogramView
-from desktop.plots.metrics import MetricsView, RunCurves
+from desktop.plots.metrics import MetricsView
 
 
 def learning_rates(config: TrainingConfig, steps: np.ndarray) -> np.ndarray:
@@ -28,12 +29,13 @@ def learning_rates(config: TrainingConfig, steps: np.ndarray) -> np.ndarray:
     opt = config.optimizer
     s = opt.schedule
     steps = np.asarray(steps, dtype="float64")
+    rates: np.ndarray = np.full(len(steps), opt.learning_rate)
     if s.kind == "exponential":
-        return opt.learning_rate * s.decay_rate ** (steps / s.decay_steps)
-    if s.kind == "cosine":
+        rates = opt.learning_rate * s.decay_rate ** (steps / s.decay_steps)
+    elif s.kind == "cosine":
         done = np.minimum(steps, s.decay_steps) / s.decay_steps
-        return opt.learning_rate * ((1 - s.alpha) * 0.5 * (1 + np.cos(np.pi * done)) + s.alpha)
-    return np.full(len(steps), opt.learning_rate)
+        rates = opt.learning_rate * ((1 - s.alpha) * 0.5 * (1 + np.cos(np.pi * done)) + s.alpha)
+    return rates
 
 
 class Dashboard(QWidget):

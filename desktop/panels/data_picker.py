@@ -284,7 +284,7 @@ def _label_of(preview: Any, i: int) -> str:
     y = np.asarray(preview.samples_y[i])
     k = int(y.argmax()) if y.ndim and y.size > 1 else (int(y) if preview.classes else None)
     if k is not None and preview.classes and 0 <= k < len(preview.classes):
-        return preview.classes[k]
+        return str(preview.classes[k])
     return f"{float(y.reshape(-1)[0]):.4g}"
 
 

@@ -80,7 +80,8 @@ def _numeric(row: list[str]) -> bool:
 def scale_like_training(x: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
     if not stats:
         return x.astype("float32")
-    return ((x - np.asarray(stats["shift"])) / np.asarray(stats["scale"])).astype("float32")
+    scaled: np.ndarray = ((x - np.asarray(stats["shift"])) / np.asarray(stats["scale"])).astype("float32")
+    return scaled
 
 
 class PredictPanel(QWidget):

@@ -107,7 +107,8 @@ class RunsPanel(QWidget):
         self._filling = False
 
     def items(self) -> list[QTreeWidgetItem]:
-        return [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        found = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [item for item in found if item is not None]
 
     def item_for(self, run_id: str) -> QTreeWidgetItem | None:
         return next((i for i in self.items() if i.data(0, Qt.ItemDataRole.UserRole) == run_id), None)

@@ -99,6 +99,7 @@ class TrainingPanel(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d93a3a;")
         self.form.changed.connect(self._validate)
+        self.setMinimumWidth(370)
         self._layout()
         self.set_running(False)
 

@@ -256,7 +256,9 @@ class LivePlot(QWidget):
             tight = (x1 - x0) > 0.25 * (vx1 - vx0) and (y1 - y0) > 0.4 * (vy1 - vy0)
             if inside and tight:
                 return
-        pad_y = 0.08 * max(y1 - y0, abs(y1) * 1e-3, 1e-12)
+        if y1 - y0 <= 1e-6 * max(abs(y1), 1e-12):  # a flat line (a constant learning rate): show it against 0
+            y0, y1 = (0.0, 1.5 * y1) if y1 > 0 and not self.log_box.isChecked() else (y0 - 0.5, y1 + 0.5)
+        pad_y = 0.08 * (y1 - y0)
         self._span = ((x0, x0 + 1.25 * max(x1 - x0, 1e-9)), (y0 - pad_y, y1 + pad_y))
         vb.setRange(xRange=self._span[0], yRange=self._span[1], padding=0.0)
         self._range_changed()

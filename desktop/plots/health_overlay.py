@@ -69,11 +69,11 @@ class HealthOverlay:
             item = by_name.get(name)
             if item is None:
                 continue
-            halo = self.halos.get(name)
-            if halo is None:
+            existing = self.halos.get(name)
+            if existing is None:
                 self.halos[name] = HealthHalo(item, state)
             else:
-                halo.set_status(state)
+                existing.set_status(state)
             item.setToolTip(item.toolTip().split("<br><i>gradient")[0] + f"<br><i>gradient: {MEANING[state]}</i>")
 
     def _drop(self, name: str) -> None:

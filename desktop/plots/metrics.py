@@ -96,8 +96,6 @@ class MetricsView(QWidget):
             symbol = "o" if run.primary and len(y) <= MAX_SYMBOLS else None
             spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol=symbol)
             plot.set_curve(f"{run.key}:epoch/{name}", spec, arrays["epoch/x"][: len(y)], y)
-            if metric == "learning_rate" and np.nanmin(y) == np.nanmax(y):
-                plot.item.setYRange(0.0, 1.5 * float(y[0]))  # a constant rate: show it against zero
 
 
 def _darker(hex_color: str) -> str:
