@@ -1,0 +1,132 @@
+"""Live RL curves: episode return with its moving average, episode length, epsilon, loss, mean Q estimate and
+per-layer gradient norms of the agent network.
+
+Curves are made once and fed with ``setData`` from ``refresh`` (called by the panel's ~30 Hz timer), with
+peak downsampling and clip-to-view set on each curve (FACTS.md); nothing redraws per message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from desktop.plots.base import add_legend, color, style_plot
+
+MA_WINDOW = 50
+PLOTS = (("return", "Episode return"), ("length", "Episode length"), ("epsilon", "Epsilon"),
+         ("loss", "Loss"), ("mean_q", "Mean Q estimate"), ("gradients", "Gradient norm per layer"))
+
+
+def faded(hex_color: str, alpha: int = 110) -> QColor:
+    c = QColor(hex_color)
+    c.setAlpha(alpha)
+    return c
+
+
+def moving_average(values: np.ndarray, window: int = MA_WINDOW) -> np.ndarray:
+    """Trailing mean over up to ``window`` values (shorter at the start), NaNs ignored."""
+    if not len(values):
+        return values
+    finite = np.isfinite(values)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    idx = np.arange(1, len(values) + 1)
+    lo = np.maximum(idx - window, 0)
+    n = counts[idx] - counts[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (sums[idx] - sums[lo]) / np.maximum(n, 1), np.nan)
+
+
+def _curve(item: pg.PlotItem, pen: Any, name: str | None = None) -> pg.PlotDataItem:
+    curve = item.plot([], [], pen=pen, name=name)
+    curve.setDownsampling(auto=True, method="peak")
+    curve.setClipToView(True)
+    return curve
+
+
+def snapshot(series: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Equal-length views of a ``core.training.history.Series`` the reader thread appends to."""
+    values = {name: buf.data for name, buf in list(series.values.items())}
+    x = series.x.data
+    n = min([len(x), *(len(v) for v in values.values())])
+    return x[:n], {name: v[:n] for name, v in values.items()}
+
+
+class RLCurves(QWidget):
+    """Six small plots in a grid; ``refresh(history)`` updates them when the episode count changed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(None)
+        self.items: dict[str, pg.PlotItem] = {}
+        for i, (key, title) in enumerate(PLOTS):
+            item = self.view.addPlot(row=i // 3, col=i % 3, title=title)
+            style_plot(item)
+            item.setLabel("bottom", "update" if key == "gradients" else "episode")
+            self.items[key] = item
+        self.curves: dict[str, pg.PlotDataItem] = {
+            "return": _curve(self.items["return"], pg.mkPen(faded(color(0)), width=1)),
+            "return_ma": _curve(self.items["return"], pg.mkPen(color(1), width=2)),
+            "length": _curve(self.items["length"], pg.mkPen(color(0), width=1)),
+            "epsilon": _curve(self.items["epsilon"], pg.mkPen(color(2), width=2)),
+            "loss": _curve(self.items["loss"], pg.mkPen(color(3), width=1)),
+            "mean_q": _curve(self.items["mean_q"], pg.mkPen(color(4), width=2)),
+        }
+        legend = add_legend(self.items["return"])
+        legend.addItem(self.curves["return"], "return")
+        legend.addItem(self.curves["return_ma"], f"mean of last {MA_WINDOW}")
+        self.items["gradients"].setLogMode(y=True)
+        self.grad_legend: pg.LegendItem | None = None
+        self.grad_curves: dict[str, pg.PlotDataItem] = {}
+        self._seen = (-1, -1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view)
+
+    def clear(self) -> None:
+        for curve in (*self.curves.values(), *self.grad_curves.values()):
+            curve.setData([], [])
+        self._seen = (-1, -1)
+
+    def points(self, key: str = "return") -> int:
+        """How many points curve ``key`` holds (before downsampling)."""
+        x = self.curves[key].xData
+        return 0 if x is None else len(x)
+
+    def set_tabular(self, tabular: bool) -> None:
+        """A tabular agent has no network: its gradient plot says so."""
+        title = "Gradient norm per layer" + (" — none: a Q-table has no network" if tabular else "")
+        self.items["gradients"].setTitle(title)
+
+    def refresh(self, history: Any) -> bool:
+        """Redraw from ``history`` (a ``History``) if it grew; True when something was redrawn."""
+        seen = (len(history.epoch), len(history.gradients))
+        if seen == self._seen:
+            return False
+        self._seen = seen
+        x, values = snapshot(history.epoch)
+        for key in ("return", "length", "epsilon", "loss", "mean_q"):
+            y = values.get(key)
+            if y is not None and np.isfinite(y).any():
+                self.curves[key].setData(x, y, connect="finite")
+        if "return" in values:
+            self.curves["return_ma"].setData(x, moving_average(values["return"]), connect="finite")
+        self._gradients(history.gradients)
+        return True
+
+    def _gradients(self, series: Any) -> None:
+        x, values = snapshot(series)
+        for i, (name, y) in enumerate(values.items()):
+            curve = self.grad_curves.get(name)
+            if curve is None:
+                if self.grad_legend is None:
+                    self.grad_legend = add_legend(self.items["gradients"])
+                curve = _curve(self.items["gradients"], pg.mkPen(color(i), width=1.5), name)
+                self.grad_curves[name] = curve
+            keep = np.isfinite(y) & (y > 0)
+            curve.setData(x[keep], y[keep])
