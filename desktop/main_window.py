@@ -33,6 +33,7 @@ from desktop.panels.inspector import Inspector
 from desktop.panels.log import LogPanel
 from desktop.panels.palette import Palette
 from desktop.panels.problems import ProblemsPanel
+from desktop.panels.rl_install import install_rl_docks
 from desktop.panels.summary import SummaryPanel
 from desktop.panels.training_install import install_training_docks
 from desktop.projects import ProjectManager
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         self._bind(self.document)
         install_training_docks(self)  # empty shells; before restoreState so their places are restored too
         install_gan_docks(self)  # GAN cockpit and RNN inspector: empty until a GAN project / recurrent graph
+        install_rl_docks(self)  # RL panel, live view and MDP view: hidden until an RL project is open
         self._restore_settings()
 
     # ---- construction ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ their own. Run signals are psygnal signals from the reader thread, connected wit
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -105,12 +106,10 @@ class RLLab(QObject):
 
     def _save_settings(self) -> None:
         project = self.project()
-        if project is None or self.run is not None and not self.run.done:
+        if project is None or (self.run is not None and not self.run.done):
             return
-        try:
+        with contextlib.suppress(EnvError):  # a half-typed custom map: keep the last good settings
             project.training["rl"] = self.panel.config_data()
-        except EnvError:
-            pass
 
     def _env_changed(self) -> None:
         info = self.panel.env_info

@@ -107,7 +107,8 @@ class GridWidget(QWidget):
         if letter in "SHGC":
             painter.drawText(pad, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, letter)
         if letter not in "HC":
-            painter.drawText(pad, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, f"{self.values[r, c]:.2f}")
+            corner = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
+            painter.drawText(pad, corner, f"{self.values[r, c]:.2f}")
         label = self.labels[r][c] if r < len(self.labels) else ""
         if label:
             painter.drawText(pad, Qt.AlignmentFlag.AlignCenter, label)

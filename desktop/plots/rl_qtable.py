@@ -13,7 +13,7 @@ from desktop.plots.base import add_legend, color, style_plot
 
 
 class QTableView(QWidget):
-    """``show_snapshot(snapshot, action_names)`` draws a ``QTableSnapshot``; the gap curves grow one point per snapshot."""
+    """``show_snapshot(snap, action_names)`` draws a ``QTableSnapshot``; the gap curves grow a point per snapshot."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
