@@ -157,7 +157,7 @@ class TrainingPanel(QWidget):
         elif p.phase in ("finished", "stopped"):
             self.bar.setFormat(f"{p.phase.capitalize()} after {p.epoch} of {p.epochs} epochs ({p.step:,} steps)")
         text = PHASE_TEXT.get(p.phase, p.phase)
-        if p.phase == "compiling":
+        if p.phase in ("starting", "loading data", "building", "compiling"):
             text += f" {seconds_text(_elapsed(p))}"
         elif p.phase == "failed":
             text = f"Failed: {p.detail}"

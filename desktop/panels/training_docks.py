@@ -200,6 +200,8 @@ class TrainingDocks(QObject):
         self.overlay.clear()
         self.dashboard.banner.hide()
         self.dashboard.metrics.show_runs([])
+        self.dashboard.metrics.empty.setText("Waiting for the first batch: the training process is starting, "
+                                             "then Keras compiles the graph.")
         self.dashboard.invalidate()
         self.session.start(self.window.document.graph, self.panel.data.recipe(), config)
         self.panel.set_running(True)

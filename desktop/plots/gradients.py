@@ -68,6 +68,8 @@ class GradientsView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.curves)
         split.addWidget(heat_box)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.hint)
