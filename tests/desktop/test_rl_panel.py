@@ -1,0 +1,177 @@
+"""The RL lab driven through its widgets: runs in the engine's worker, the network check, the MDP view,
+frames, greedy play, evaluation and the docks of the main window."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QWidget
+
+from core.graph.model import Graph
+from core.project.project import Project
+from core.rl.networks import mlp_graph
+from desktop.panels.rl_lab import RLLab
+
+pytestmark = pytest.mark.gym
+RUN_TIMEOUT = 90_000
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Any]:
+    from core.training.engine import TrainingEngine
+
+    eng = TrainingEngine(warm=1)
+    yield eng
+    eng.close()
+
+
+def make_lab(qtbot: Any, graph: Graph, engine: Callable[[], Any]) -> tuple[RLLab, Project, QTabWidget]:
+    project = Project("rl", {"main": graph})
+    lab = RLLab(lambda: project, lambda: graph, engine)
+    host = QWidget()
+    lab.host = host  # type: ignore[attr-defined]  # keeps the widgets alive as long as the lab
+    row = QHBoxLayout(host)
+    tabs = QTabWidget()
+    tabs.addTab(lab.live, "Live")
+    tabs.addTab(lab.mdp, "MDP")
+    row.addWidget(lab.panel, 1)
+    row.addWidget(tabs, 3)
+    qtbot.addWidget(host)
+    host.resize(1400, 800)
+    host.show()
+    qtbot.waitExposed(host)
+    return lab, project, tabs
+
+
+def no_engine() -> Any:
+    raise AssertionError("this test starts no run")
+
+
+def configure(qtbot: Any, lab: RLLab, settings: dict[str, Any]) -> None:
+    lab.follow()
+    lab.panel.set_config(settings)
+    env_id = settings["env"]["id"]
+    qtbot.waitUntil(lambda: lab.panel.env_info is not None and lab.panel.env_info.id == env_id, timeout=20_000)
+
+
+@pytest.fixture
+def lab_factory(qtbot: Any) -> Iterator[Callable[..., tuple[RLLab, Project, QTabWidget]]]:
+    labs: list[RLLab] = []
+
+    def factory(graph: Graph, engine: Callable[[], Any] = no_engine) -> tuple[RLLab, Project, QTabWidget]:
+        made = make_lab(qtbot, graph, engine)
+        labs.append(made[0])
+        return made
+
+    yield factory
+    for lab in labs:
+        lab.close()
+
+
+def test_q_learning_run_starts_plots_and_stops(qtbot: Any, lab_factory: Any, engine: Any) -> None:
+    lab, project, _ = lab_factory(Graph(), lambda: engine)
+    configure(qtbot, lab, {"env": {"id": "FrozenLake-v1", "options": {"map_name": "4x4"}},
+                           "agent": {"kind": "qlearning", "episodes": 1_000_000, "snapshot_every": 50},
+                           "frame_fps": 2})
+    assert lab.panel.start_button.isEnabled()
+    qtbot.mouseClick(lab.panel.start_button, Qt.MouseButton.LeftButton)
+    assert lab.run is not None and lab.panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: lab.live.curves.points("return") > 20, timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: lab.live.qtable.last is not None, timeout=20_000)
+    with qtbot.waitSignal(lab.run_ended, timeout=30_000):
+        qtbot.mouseClick(lab.panel.stop_button, Qt.MouseButton.LeftButton)
+    assert lab.finished is not None and lab.finished.stopped
+    assert "Stopped after" in lab.panel.status.text()
+    assert lab.panel.start_button.isEnabled() and not lab.panel.stop_button.isEnabled()
+    assert [r.info["kind"] for r in project.runs] == ["rl"]
+    assert lab.live.qtable.image.image.shape == (16, 4)
+    # after training: evaluate and watch the greedy agent (jobs in child processes)
+    lab.panel.episodes.setValue(5)
+    qtbot.mouseClick(lab.panel.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.last_evaluation is not None, timeout=30_000)
+    assert "over 5 episodes" in lab.panel.result.text() and "±" in lab.panel.result.text()
+    shown = lab.live.frames.shown
+    qtbot.mouseClick(lab.panel.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.live.frames.shown > shown + 1, timeout=30_000)
+    assert "Greedy episode: return" in lab.panel.result.text()
+
+
+def test_network_that_does_not_fit_is_refused_with_both_numbers(qtbot: Any, lab_factory: Any) -> None:
+    had_gym, had_tf = "gymnasium" in sys.modules, "tensorflow" in sys.modules
+    graph = Graph.from_dict(mlp_graph((4,), (16,), 3))
+    lab, _, _ = lab_factory(graph)
+    configure(qtbot, lab, {"env": {"id": "CartPole-v1"}, "agent": {"kind": "dqn"}})
+    text = lab.panel.check_label.text()
+    assert "outputs 3 values" in text and "CartPole-v1 has 2 actions" in text
+    assert lab.panel.check_label.isVisible() and not lab.panel.start_button.isEnabled()
+    assert not lab.start()
+    # the spaces are shown, read in a child process: the window imports neither gymnasium nor TensorFlow
+    assert "Box(4,)" in lab.panel.env.spaces.text() and "Discrete(2): left, right" in lab.panel.env.spaces.text()
+    assert had_gym or "gymnasium" not in sys.modules
+    assert had_tf or "tensorflow" not in sys.modules
+    # fixing the last layer in the graph lifts the refusal at once
+    out = next(n for n in graph.nodes if n.name == "output")
+    graph.set_params(out.id, {**out.params, "units": 2})
+    qtbot.waitUntil(lambda: lab.panel.start_button.isEnabled(), timeout=5_000)
+    assert "fits CartPole-v1" in lab.panel.check_label.text()
+
+
+def test_mdp_view_shows_values_and_arrows_after_value_iteration(qtbot: Any, lab_factory: Any,
+                                                               tmp_path: Path) -> None:
+    lab, _, tabs = lab_factory(Graph())
+    configure(qtbot, lab, {"env": {"id": "FrozenLake-v1", "options": {"map_name": "4x4"}},
+                           "agent": {"kind": "qlearning"}})
+    tabs.setCurrentWidget(lab.mdp)
+    qtbot.waitUntil(lambda: lab.mdp.value_button.isEnabled(), timeout=5_000)
+    qtbot.mouseClick(lab.mdp.value_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.mdp.answer is not None, timeout=20_000)
+    grid = lab.mdp.grid
+    assert (grid.rows, grid.cols) == (4, 4) and grid.values.shape == (4, 4)
+    assert grid.arrow_count() == 11  # 16 cells less 4 holes and the goal
+    assert grid.values[3, 2] > grid.values[0, 0] > 0  # next to the goal is worth more than the start
+    assert "Value iteration converged" in lab.mdp.status.text()
+    side = min(grid.width() / 4, grid.height() / 4)
+    x0, y0 = (grid.width() - 4 * side) / 2, (grid.height() - 4 * side) / 2
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=QPoint(int(x0 + side / 2), int(y0 + side / 2)))
+    assert grid.selected == (0, 0)
+    details = lab.mdp.details.toPlainText()
+    assert "State 0" in details and "1/3 → 4" in details and "greedy" in details
+    assert grid.grab().save(str(tmp_path / "mdp.png"))
+
+
+@pytest.mark.slow
+def test_frames_arrive_during_a_cartpole_run(qtbot: Any, lab_factory: Any, engine: Any) -> None:
+    graph = Graph.from_dict(mlp_graph((4,), (16,), 2, "softmax"))
+    lab, _, _ = lab_factory(graph, lambda: engine)
+    configure(qtbot, lab, {"env": {"id": "CartPole-v1"}, "agent": {"kind": "reinforce", "episodes": 100_000},
+                           "frame_fps": 8})
+    assert lab.start()
+    qtbot.waitUntil(lambda: lab.live.frames.shown >= 2, timeout=RUN_TIMEOUT)
+    assert lab.live.frames.picture.pixmap() is not None and not lab.live.frames.picture.pixmap().isNull()
+    assert "training · episode" in lab.live.frames.caption.text()
+    with qtbot.waitSignal(lab.run_ended, timeout=30_000):
+        lab.stop()
+    assert lab.panel.export_button.isEnabled()
+
+
+def test_main_window_shows_the_rl_docks_for_an_rl_project(qtbot: Any, window: Any) -> None:
+    from desktop.document import Document
+
+    hooks = window.rl_hooks
+    assert not window.docks["rl"].isVisible() and hooks.lab is None
+    graph = Graph.from_dict(mlp_graph((4,), (16,), 2))
+    project = Project("rl", {"main": graph}, name="cartpole")
+    window.set_document(Document(graph, None, project, name="cartpole"))
+    qtbot.waitUntil(lambda: window.docks["rl"].isVisible() and hooks.lab is not None, timeout=5_000)
+    lab = hooks.lab
+    qtbot.waitUntil(lambda: lab.panel.env_info is not None, timeout=20_000)
+    assert lab.panel.agent.kind() == "dqn" and lab.panel.env.env_id() == "CartPole-v1"
+    assert lab.panel.start_button.isEnabled()
+    window.set_document(Document(Graph()))
+    qtbot.waitUntil(lambda: not window.docks["rl"].isVisible(), timeout=5_000)
+    hooks.close()
