@@ -20,7 +20,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -100,6 +99,10 @@ class RnnInspector(QWidget):
         self.inspect_button, self.compare_button = QPushButton("Inspect"), QPushButton("Compare with LSTM")
         self.inspect_button.clicked.connect(lambda: self.inspect())
         self.compare_button.clicked.connect(lambda: self.compare())
+        self.which = QComboBox()
+        self.which.setToolTip("Whose hidden state and gates the heatmaps show")
+        self.which.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.which.textActivated.connect(self.show_heatmaps)
         self.status = QLabel("Pick a sample and press Inspect.")
         self.status.setWordWrap(True)
         self.hidden, self.cell = Heatmap("Hidden state hₜ"), Heatmap("Cell state cₜ (LSTM)")
@@ -114,13 +117,14 @@ class RnnInspector(QWidget):
         for label, widget in (("Layer", self.layer), ("Sample", self.index)):
             bar.addWidget(QLabel(label))
             bar.addWidget(widget)
-        for widget in (self.trained, self.inspect_button, self.compare_button):
+        for widget in (self.trained, self.inspect_button, self.compare_button, QLabel("Heatmaps of"), self.which):
             bar.addWidget(widget)
         bar.addStretch(1)
-        self.gate_grid = QGridLayout()
-        for i, view in enumerate([self.cell, *self.gates.values()]):
-            self.gate_grid.addWidget(view, i // 4, i % 4)
-        gates = QWidget()
+        self.gate_grid = QHBoxLayout()  # one row: cell state and the gates of the kind shown
+        self.gate_grid.setContentsMargins(0, 0, 0, 0)
+        for view in [self.cell, *self.gates.values()]:
+            self.gate_grid.addWidget(view)
+        self.gate_box = gates = QWidget()
         gates.setLayout(self.gate_grid)
         top = QSplitter()
         top.addWidget(self.hidden)
@@ -137,6 +141,8 @@ class RnnInspector(QWidget):
         for name, view in self.gates.items():
             view.setVisible(name in names)
         self.cell.setVisible(cell)
+        if hasattr(self, "gate_box"):
+            self.gate_box.setVisible(bool(names) or cell)
 
     # ---- the graph and its data ----------------------------------------------------------------
     def refresh_graph(self) -> None:
@@ -234,6 +240,7 @@ class RnnInspector(QWidget):
         if clear:
             self.gradient.clear_traces()
             self.traces = {}
+            self.which.clear()
         sample, target, where = self.sample()
         weights = self._weights() if with_weights and self.trained.isChecked() else None
         ensure_psygnal_pump()
@@ -243,6 +250,21 @@ class RnnInspector(QWidget):
         run.traced.connect(lambda msg: self._show(label, msg.trace), thread="main")
         run.failed.connect(lambda msg: self.status.setText(f"The inspection failed: {msg.error}"), thread="main")
         self.status.setText(f"Tracing {where} through {label} in the worker…")
+
+    def show_heatmaps(self, label: str) -> None:
+        """Draw the hidden state (and gates, cell state) of the trace ``label``."""
+        trace = self.traces.get(label)
+        if trace is None:
+            return
+        self.which.setCurrentText(label)
+        self.hidden.show_values(trace.hidden)
+        self.hidden.caption.setText(f"<b>Hidden state hₜ</b> — {trace.layer}, {trace.kind}, "
+                                    f"{trace.hidden.shape[0]} steps × {trace.hidden.shape[1]} units")
+        for name, values in trace.gates.items():
+            self.gates[name].show_values(values)
+        if trace.cell is not None:
+            self.cell.show_values(trace.cell)
+        self._show_gates(tuple(trace.gates), trace.cell is not None)
 
     def _weights(self) -> str | None:
         project = self.project()
@@ -256,15 +278,10 @@ class RnnInspector(QWidget):
     def _show(self, label: str, trace: Any) -> None:
         self.traces[label] = trace
         self.gradient.show_trace(label, trace.grad_norms)
-        if len(self.traces) == 1 or label == next(iter(self.traces)):
-            self.hidden.show_values(trace.hidden)
-            self.hidden.caption.setText(f"<b>Hidden state hₜ</b> — {trace.layer}, {trace.kind}, "
-                                        f"{trace.hidden.shape[0]} steps × {trace.hidden.shape[1]} units")
-            for name, values in trace.gates.items():
-                self.gates[name].show_values(values)
-            if trace.cell is not None:
-                self.cell.show_values(trace.cell)
-            self._show_gates(tuple(trace.gates), trace.cell is not None)
+        if self.which.findText(label) < 0:
+            self.which.addItem(label)
+        if len(self.traces) == 1:
+            self.show_heatmaps(label)
         self.status.setText(f"{label}: loss {trace.loss:.4g}; gradient at the first step is {trace.falloff:.2e} of "
                             f"the last (1 = no decay){'; gates: ' + ', '.join(trace.gates) if trace.gates else ''}")
         self.traced.emit(label)

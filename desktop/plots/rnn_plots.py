@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.plots.gan_curves import LogAxis, add_legend
@@ -53,7 +54,8 @@ class Heatmap(QWidget):
         self.image.setImage(image, autoLevels=False)
         self.bar.setLevels(levels)
         steps, units = self.values.shape
-        self.item.setRange(xRange=(0, steps), yRange=(0, units), padding=0.0)
+        self.image.setRect(QRectF(0.5, -0.5, steps, units))  # column t is centred on time step t (1..T)
+        self.item.setRange(xRange=(0.5, steps + 0.5), yRange=(-0.5, units - 0.5), padding=0.0)
 
     @property
     def shape(self) -> tuple[int, int] | None:
@@ -75,7 +77,7 @@ class GradientThroughTime(pg.PlotWidget):
         item.setLabel("left", "gradient norm")
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
-        add_legend(item)
+        add_legend(item).setOffset((8, 8))  # top left: gradients fade towards the early steps
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.setMinimumHeight(160)
 
