@@ -227,13 +227,15 @@ def exploding() -> Example:
 def recurrent() -> Example:
     return Example(
         "rnn_long_range", "SimpleRNN vs LSTM vs GRU on a long-range task", "recurrent",
-        "Recall the bit seen 20 steps ago. A SimpleRNN's gradient fades over the steps and it stays at chance "
-        "(50%); replace it with an LSTM or GRU, whose gates carry the memory, and accuracy climbs.",
-        {"main": chain("rnn_long_range", [("Input", {"shape": [25, 1]}), ("SimpleRNN", {"units": 32}),
+        "Recall the bit seen 30 steps ago among random bits. The SimpleRNN's gradient fades over the steps and it "
+        "stays at chance (50%) for all 20 epochs; replace it with an LSTM, whose gated cell state carries the bit, "
+        "and accuracy jumps to 100% (measured: 100% validation accuracy in 20 epochs). A GRU has gates too but "
+        "needed more than 20 epochs here: give it 40.",
+        {"main": chain("rnn_long_range", [("Input", {"shape": [35, 1]}), ("SimpleRNN", {"units": 32}),
                                           ("Dense", {"units": 2, "activation": "softmax"})])},
-        {"source": "seq.parity", "options": {"samples": 1500, "steps": 25, "delay": 20, "seed": 0}},
-        train(optimizer={"name": "adam", "learning_rate": 0.003}, epochs=20, batch_size=64),
-        variants=[variant("LSTM", replace={"SimpleRNN": "LSTM"}), variant("GRU", replace={"SimpleRNN": "GRU"})])
+        {"source": "seq.parity", "options": {"samples": 3000, "steps": 35, "delay": 30, "seed": 0}},
+        train(optimizer={"name": "adam", "learning_rate": 0.005}, epochs=20, batch_size=64),
+        variants=[variant("LSTM", replace={"SimpleRNN": "LSTM"}), variant("GRU", replace={"SimpleRNN": "GRU"}, config={"epochs": 40})])
 
 
 def autoencoder() -> Example:
