@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -36,7 +35,6 @@ if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
 REFRESH_MS = 33
-BANNER = "background:#fff3bf; color:#5c3c00; border:1px solid #f08c00; border-radius:4px; padding:4px;"
 ERROR = "color:#c92a2a;"
 
 
@@ -56,7 +54,6 @@ class GanCockpit(QWidget):
         self.run_id: str | None = None
         self.export_job: Any = None
         self._project: Any = None
-        self._seen: dict[str, Any] = {}
         self._build()
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -64,23 +61,18 @@ class GanCockpit(QWidget):
 
     # ---- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
-        from desktop.plots.gan_curves import BalanceMeter, GradientNormsPlot, LossPlot, OutputsPlot
-        from desktop.plots.gan_samples import SampleView
+        from desktop.plots.gan_view import GanView
 
         self.form = GanForm()
         self.start_button, self.stop_button = QPushButton("Start"), QPushButton("Stop")
         self.export_button = QPushButton("Export generator…")
         self.export_button.setToolTip("Write the trained generator as a TensorFlow SavedModel (latent vector in)")
-        self.status, self.error, self.banner = QLabel("Idle"), QLabel(), QLabel()
+        self.status, self.error = QLabel("Idle"), QLabel()
         self.error.setStyleSheet(ERROR)
-        self.banner.setStyleSheet(BANNER)
-        for label in (self.status, self.error, self.banner):
+        for label in (self.status, self.error):
             label.setWordWrap(True)
         self.error.hide()
-        self.banner.hide()
-        self.losses, self.outputs, self.meter = LossPlot(), OutputsPlot(), BalanceMeter()
-        self.gradients = GradientNormsPlot()
-        self.samples, self.interpolation = SampleView("Samples from fixed seeds"), SampleView("Latent interpolation")
+        self.view = GanView()
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(lambda: self.export_generator())
@@ -103,25 +95,9 @@ class GanCockpit(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(side)
         scroll.setMinimumWidth(300)
-        plots = QWidget()
-        grid = QGridLayout(plots)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.banner, 0, 0, 1, 3)
-        grid.addWidget(self.losses, 1, 0)
-        outputs = QWidget()
-        ocol = QVBoxLayout(outputs)
-        ocol.setContentsMargins(0, 0, 0, 0)
-        ocol.addWidget(self.outputs, 1)
-        ocol.addWidget(self.meter)
-        grid.addWidget(outputs, 1, 1)
-        grid.addWidget(self.samples, 1, 2)
-        grid.addWidget(self.gradients, 2, 0, 1, 2)
-        grid.addWidget(self.interpolation, 2, 2)
-        for c in range(3):
-            grid.setColumnStretch(c, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
-        splitter.addWidget(plots)
+        splitter.addWidget(self.view)
         splitter.setStretchFactor(1, 1)
         box = QVBoxLayout(self)
         box.setContentsMargins(2, 2, 2, 2)
@@ -224,14 +200,7 @@ class GanCockpit(QWidget):
             self.status.setText("Stopping after this step…")
 
     def _reset(self) -> None:
-        self._seen = {}
-        for plot in (self.losses, self.outputs):
-            plot.show_series(_empty(), {k: _empty() for k in plot.curves})
-        self.gradients.set_layers([], [])
-        self.samples.clear()
-        self.interpolation.clear()
-        self.meter.set_value(None)
-        self.banner.hide()
+        self.view.reset()
         self.show_error("")
 
     def _ended(self, run: Any, result: Any) -> None:
@@ -267,62 +236,11 @@ class GanCockpit(QWidget):
     # ---- refresh (timer) -----------------------------------------------------------------------
     def tick(self) -> None:
         run = self.run
-        if run is None:
+        if run is None or self.config is None:
             return
-        from desktop.plots.gan_curves import balance
-
-        started = run.started_info
-        if started is not None and self._seen.get("started") is not started:
-            self._seen["started"] = started
-            self.gradients.set_layers(started.g_layers, started.d_layers)
-        batch = _snapshot(run.history.batch)
-        if batch is not None and len(batch[0]) != self._seen.get("steps"):
-            x, values = batch
-            self._seen["steps"] = len(x)
-            self.losses.show_series(x, values)
-            self.outputs.show_series(x, values)
-            self.meter.set_value(balance(values.get("d_real", _empty()), values.get("d_fake", _empty())))
-            self._status(int(x[-1]) if len(x) else 0)
-        grads = _snapshot(run.history.gradients)
-        if grads is not None and len(grads[0]) != self._seen.get("grads"):
-            self._seen["grads"] = len(grads[0])
-            self.gradients.show_series(*grads)
-        self._pictures(run)
-
-    def _pictures(self, run: Any) -> None:
-        from desktop.plots.gan_samples import show_interpolation, show_samples
-
-        real = run.started_info.real if run.started_info is not None else None
-        samples = run.last_samples
-        if samples is not None and self._seen.get("samples") is not samples:
-            self._seen["samples"] = samples
-            show_samples(self.samples, samples.samples, samples.grid, real)
-            self.samples.caption.setText(f"<b>Samples from fixed seeds</b> — step {samples.step}")
-            self._diversity(run)
-        interpolation = run.interpolation
-        if interpolation is not None and self._seen.get("interpolation") is not interpolation:
-            self._seen["interpolation"] = interpolation
-            show_interpolation(self.interpolation, interpolation.samples, real)
-            self.interpolation.caption.setText(f"<b>Latent interpolation</b> — {interpolation.method}, "
-                                               f"{len(interpolation.samples)} steps between two seeds")
-
-    def _diversity(self, run: Any) -> None:
-        div = _snapshot(run.diversity)
-        if div is None or not len(div[0]) or self.config is None:
-            return
-        ratio, step = float(div[1]["ratio"][-1]), int(div[0][-1])
-        if step > 0 and ratio < self.config.collapse_ratio:  # an untrained generator (step 0) proves nothing
-            self.banner.setText(
-                f"⚠ Mode collapse? At step {step} the generated samples spread only {ratio:.0%} as much "
-                "as the real data. Try label smoothing, a lower generator learning rate or fewer D steps (k).")
-            self.banner.show()
-        else:
-            self.banner.hide()
-
-    def _status(self, step: int) -> None:
-        total = self.config.steps if self.config is not None else 0
-        phase = self.run.current_phase if self.run is not None else ""
-        self.status.setText(f"{phase.capitalize()}: step {step} of {total}")
+        step = self.view.refresh(run, self.config.collapse_ratio)
+        if step is not None and not run.done:
+            self.status.setText(f"{run.current_phase.capitalize()}: step {step} of {self.config.steps}")
 
     # ---- export --------------------------------------------------------------------------------
     def export_generator(self, out: Path | None = None) -> bool:
@@ -363,29 +281,12 @@ class GanCockpit(QWidget):
             self.run.kill()
 
 
-def _empty() -> Any:
-    import numpy as np
-
-    return np.zeros(0)
-
-
-def _snapshot(series: Any) -> tuple[Any, dict[str, Any]] | None:
-    """``(x, {name: values})`` views of a series the reader thread appends to (None if it changed meanwhile)."""
-    try:
-        values = {name: buf.data for name, buf in list(series.values.items())}
-        x = series.x.data
-    except RuntimeError:
-        return None
-    n = min([len(x), *(len(v) for v in values.values())])
-    return x[:n], {name: v[:n] for name, v in values.items()}
-
-
 class _Hooks(QObject):
     """Keeps the GAN and RNN docks in step with the open document: each shows only where it applies."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, shell: QVBoxLayout) -> None:
         super().__init__(window)
-        self.window = window
+        self.window, self.shell = window, shell
         self.gan: GanCockpit | None = None
         self.state: dict[str, bool | None] = {"gan": None, "rnn": None}
         self.settings: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -425,9 +326,9 @@ class _Hooks(QObject):
 
     def cockpit(self) -> GanCockpit:
         if self.gan is None:
-            self.gan = GanCockpit(lambda: self.window.projects.project_for_save(), lambda: shared_engine(self.window),
+            self.gan = GanCockpit(lambda: self.window.document.project, lambda: shared_engine(self.window),
                                   lambda: self.window.document.mark_dirty())
-            self.window.docks["gan"].widget().layout().addWidget(self.gan)
+            self.shell.addWidget(self.gan)
         return self.gan
 
 
@@ -446,7 +347,8 @@ def install_gan_docks(window: MainWindow) -> None:
 
     bottom = Qt.DockWidgetArea.BottomDockWidgetArea
     shell = QWidget()
-    QVBoxLayout(shell).setContentsMargins(0, 0, 0, 0)
+    box = QVBoxLayout(shell)
+    box.setContentsMargins(0, 0, 0, 0)
     gan = window._dock("gan", "GAN", shell, bottom)
     rnn = window._dock("rnn", "RNN Inspector", RnnDockBody(window), bottom)
     window.tabifyDockWidget(window.docks["log"], gan)
@@ -458,6 +360,11 @@ def install_gan_docks(window: MainWindow) -> None:
     if menu is not None:
         menu.addAction(gan.toggleViewAction())
         menu.addAction(rnn.toggleViewAction())
-    hooks = _Hooks(window)
+    hooks = _Hooks(window, box)
     window.gan_hooks = hooks  # type: ignore[attr-defined]
-    gan.visibilityChanged.connect(lambda on: on and hooks.cockpit().refresh_project())
+
+    def shown(on: bool) -> None:
+        if on:
+            hooks.cockpit().refresh_project()
+
+    gan.visibilityChanged.connect(shown)

@@ -114,10 +114,9 @@ class RnnInspector(QWidget):
 
     def _arrange(self) -> None:
         bar = QHBoxLayout()
-        for label, widget in (("Layer", self.layer), ("Sample", self.index)):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(widget)
-        for widget in (self.trained, self.inspect_button, self.compare_button, QLabel("Heatmaps of"), self.which):
+        widgets: list[QWidget] = [QLabel("Layer"), self.layer, QLabel("Sample"), self.index, self.trained,
+                                  self.inspect_button, self.compare_button, QLabel("Heatmaps of"), self.which]
+        for widget in widgets:
             bar.addWidget(widget)
         bar.addStretch(1)
         self.gate_grid = QHBoxLayout()  # one row: cell state and the gates of the kind shown
@@ -320,9 +319,10 @@ class RnnDockBody(QWidget):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
-        self.window = window
+        self.main = window
         self.inspector: RnnInspector | None = None
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -332,8 +332,8 @@ class RnnDockBody(QWidget):
         if self.inspector is None:
             from desktop.panels.gan import shared_engine
 
-            w = self.window
+            w = self.main
             self.inspector = RnnInspector(lambda: w.document.graph, lambda: w.document.project,
                                           lambda: shared_engine(w), lambda: w.document.graph_name)
-            self.layout().addWidget(self.inspector)
+            self.box.addWidget(self.inspector)
         return self.inspector

@@ -30,8 +30,8 @@ class LogAxis(pg.AxisItem):
         out = []
         for v in values:
             mantissa = 10 ** (v - np.floor(v))
-            out.append(f"{10.0 ** v:g}" if int(round(mantissa)) in (1, 2, 5) and abs(mantissa - round(mantissa)) < 0.05
-                       else "")
+            nice = round(mantissa) in (1, 2, 5) and abs(mantissa - round(mantissa)) < 0.05
+            out.append(f"{10.0 ** v:g}" if nice else "")
         return out
 
 

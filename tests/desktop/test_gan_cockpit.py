@@ -53,21 +53,21 @@ def test_start_and_stop_a_tiny_gan_run(qtbot: Any, engine: Any) -> None:
     qtbot.mouseClick(cockpit.start_button, Qt.MouseButton.LeftButton)
     assert cockpit.run is not None
     assert not cockpit.start_button.isEnabled()
-    qtbot.waitUntil(lambda: cockpit.losses.points("d_loss") >= 4 and cockpit.samples.picture_shape is not None
-                    and cockpit.gradients.curves and cockpit.gradients.points_total() > 0, timeout=180_000)
+    qtbot.waitUntil(lambda: cockpit.view.losses.points("d_loss") >= 4 and cockpit.view.samples.picture_shape is not None
+                    and cockpit.view.gradients.curves and cockpit.view.gradients.points_total() > 0, timeout=180_000)
     with qtbot.waitSignal(cockpit.run_ended, timeout=60_000) as ended:
         qtbot.mouseClick(cockpit.stop_button, Qt.MouseButton.LeftButton)
     result = ended.args[0]
     assert result.stopped
     steps = result.epochs_done
     assert steps >= 4
-    assert cockpit.losses.points("g_loss") == steps
-    assert cockpit.outputs.points("d_real") == steps
-    assert cockpit.samples.picture_shape == (2 * 8 + 1, 2 * 8 + 1)  # 4 seeds: 2 x 2 tiles of 8x8, 1-pixel gaps
-    assert cockpit.meter.value is not None
-    keys = set(cockpit.gradients.curves)
+    assert cockpit.view.losses.points("g_loss") == steps
+    assert cockpit.view.outputs.points("d_real") == steps
+    assert cockpit.view.samples.picture_shape == (2 * 8 + 1, 2 * 8 + 1)  # 4 seeds: 2 x 2 tiles of 8x8, 1-pixel gaps
+    assert cockpit.view.meter.value is not None
+    keys = set(cockpit.view.gradients.curves)
     assert any(k.startswith("generator/") for k in keys) and any(k.startswith("discriminator/") for k in keys)
-    assert cockpit.interpolation.picture_shape == (8, 5 * 9 - 1)  # a strip of 5 samples
+    assert cockpit.view.interpolation.picture_shape == (8, 5 * 9 - 1)  # a strip of 5 samples
     assert cockpit.run_id is not None and project.run(cockpit.run_id).weights.keys() == {"generator",
                                                                                          "discriminator"}
     assert cockpit.start_button.isEnabled() and cockpit.export_button.isEnabled()
@@ -121,13 +121,13 @@ def test_two_d_scatter_and_collapse_banner_from_messages(qtbot: Any) -> None:
         run.curves.add(msg)
     cockpit.run, cockpit.config = run, GanConfig(sample_count=256)
     cockpit.tick()
-    assert cockpit.samples.mode == "points"
-    assert cockpit.samples.point_count() == 256
-    assert len(cockpit.samples.real.getData()[0]) == 300
-    assert cockpit.banner.isVisible() and "4%" in cockpit.banner.text()
-    assert cockpit.losses.points("d_loss") == 10
-    assert cockpit.meter.value == pytest.approx(0.2)
-    assert cockpit.interpolation.mode == "points"
+    assert cockpit.view.samples.mode == "points"
+    assert cockpit.view.samples.point_count() == 256
+    assert len(cockpit.view.samples.real.getData()[0]) == 300
+    assert cockpit.view.banner.isVisible() and "4%" in cockpit.view.banner.text()
+    assert cockpit.view.losses.points("d_loss") == 10
+    assert cockpit.view.meter.value == pytest.approx(0.2)
+    assert cockpit.view.interpolation.mode == "points"
 
 
 def test_balance_verdicts() -> None:
