@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 TITLES = {"rl": "Reinforcement learning", "rl_live": "RL Live", "mdp": "MDP"}
 CHECK_MS = 300
+LIVE_HEIGHT = 430
 
 
 class _Shell(QWidget):
@@ -63,11 +64,21 @@ class RLHooks(QObject):
             lab = RLLab(lambda: w.document.project, lambda: w.document.graph, lambda: shared_engine(w), self)
             lab.log.connect(w.log.log)
             lab.run_ended.connect(lambda _msg: w.document.mark_dirty())
-            lab.run_started.connect(lambda _run: w.docks["rl_live"].raise_())
+            lab.run_started.connect(lambda _run: self.make_room())
             for key, widget in (("rl", lab.panel), ("rl_live", lab.live), ("mdp", lab.mdp)):
                 w.docks[key].widget().layout().addWidget(widget)
             self.lab = lab
         return self.lab
+
+    _roomy = False
+
+    def make_room(self) -> None:
+        """Bring the live view forward with a useful height when a run starts (the height once per window)."""
+        dock = self.window.docks["rl_live"]
+        dock.raise_()
+        if not self._roomy:
+            self._roomy = True
+            self.window.resizeDocks([dock], [max(LIVE_HEIGHT, dock.height())], Qt.Orientation.Vertical)
 
     def close(self) -> None:
         self.timer.stop()
