@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMenu, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
+BUILD_DELAY_MS = 150
 TITLES = {"training": "Training", "dashboard": "Dashboard", "runs": "Runs"}
 
 
@@ -50,8 +51,14 @@ def install_training_docks(window: MainWindow) -> None:
 
 
 def _shown(window: MainWindow, dock: QDockWidget, on: bool) -> None:
+    """Build the content shortly after a dock comes on screen: a dock restored open at start-up must not
+    delay the window's first paint with the plot library's import."""
+    def build() -> None:
+        if dock.isVisible():
+            training_docks(window).became_visible(dock)
+
     if on:
-        training_docks(window).became_visible(dock)
+        QTimer.singleShot(BUILD_DELAY_MS, window, build)
 
 
 def training_docks(window: MainWindow) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import time
 from typing import Any
 
@@ -30,6 +31,8 @@ TICK_MS = 16
 
 def _app() -> Any:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # the window saves its layout when closed: keep that out of the user's settings
+    os.environ.setdefault("LAYERBENCH_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="layerbench-bench-"), "s.ini"))
     from desktop.app import make_app
 
     return make_app()
