@@ -156,3 +156,23 @@ def test_gan_dock_only_for_gan_projects(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: not window.docks["gan"].isVisible(), timeout=5000)
     window.document.mark_saved()
     window.projects.timer.stop()
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_export_the_trained_generator_as_a_savedmodel(qtbot: Any, engine: Any, tmp_path: Any) -> None:
+    project = tiny_digits_project()
+    project.training["gan"] = {**TINY.to_dict(), "steps": 2}
+    cockpit = GanCockpit(lambda: project, lambda: engine)
+    qtbot.addWidget(cockpit)
+    cockpit.show()
+    assert not cockpit.export_button.isEnabled()
+    with qtbot.waitSignal(cockpit.run_ended, timeout=180_000):
+        assert cockpit.start()
+    assert cockpit.export_button.isEnabled()
+    out = tmp_path / "generator_savedmodel"
+    with qtbot.waitSignal(cockpit.exported, timeout=240_000) as done:
+        assert cockpit.export_generator(out)
+    assert done.args == [True, str(out)], cockpit.export_job.output
+    assert (out / "saved_model.pb").is_file()
+    assert f"using the weights of run {cockpit.run_id}" in cockpit.export_job.output
