@@ -45,9 +45,9 @@ class GanCockpit(QWidget):
     exported = Signal(bool, str)
 
     def __init__(self, project: Callable[[], Any], engine: Callable[[], Any],
-                 on_stored: Callable[[], None] | None = None) -> None:
+                 on_changed: Callable[[], None] | None = None) -> None:
         super().__init__()
-        self.project, self.engine, self.on_stored = project, engine, on_stored
+        self.project, self.engine, self.on_changed = project, engine, on_changed
         self.run: Any = None
         self.config: Any = None
         self.run_dir: Path | None = None
@@ -76,6 +76,7 @@ class GanCockpit(QWidget):
         self.start_button.clicked.connect(self.start)
         self.stop_button.clicked.connect(self.stop)
         self.export_button.clicked.connect(lambda: self.export_generator())
+        self.form.changed.connect(self._form_edited)
         self._arrange()
         self.set_running(False)
 
@@ -126,6 +127,18 @@ class GanCockpit(QWidget):
 
         self.form.set_config(gan_config(project).to_dict())
         self.check_pair()
+
+    def _form_edited(self) -> None:
+        """Keep valid edits in the project's GAN settings (saved with it) and mark the document changed."""
+        project = self.project()
+        if project is None or project.kind != "gan":
+            return
+        config = self._config()
+        if config is not None:
+            project.training["gan"] = config.to_dict()
+            self.check_pair()
+            if self.on_changed is not None:
+                self.on_changed()
 
     def check_pair(self) -> Any:
         """The pair's shapes, or None with the reason shown (both shapes named) when they do not fit."""
@@ -230,8 +243,8 @@ class GanCockpit(QWidget):
         except ProjectError as exc:
             self.show_error(f"The run could not be kept in the project: {exc}")
             return
-        if self.on_stored is not None:
-            self.on_stored()
+        if self.on_changed is not None:
+            self.on_changed()
 
     # ---- refresh (timer) -----------------------------------------------------------------------
     def tick(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
 
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd", "momentum", "nesterov", "adagrad")
@@ -51,10 +52,14 @@ class OptimizerRow(QWidget):
 
 
 class GanForm(QWidget):
-    """``set_config(dict)`` fills it from a ``GanConfig`` dict; ``values(base)`` gives the edited dict."""
+    """``set_config(dict)`` fills it from a ``GanConfig`` dict; ``values(base)`` gives the edited dict;
+    ``changed`` fires on every edit by the user (not while ``set_config`` fills it)."""
+
+    changed = Signal()
 
     def __init__(self) -> None:
         super().__init__()
+        self._filling = False
         self.latent = _spin(0, 4096, "Latent size; 0 takes it from the generator's input")
         self.latent.setSpecialValueText("from generator")
         self.distribution = QComboBox()
@@ -75,8 +80,23 @@ class GanForm(QWidget):
                               ("Label smoothing", self.smoothing), ("Samples every", self.sample_every),
                               ("Gradients every", self.gradients_every)):
             form.addRow(label, widget)
+        for spin in self.findChildren(QSpinBox) + self.findChildren(QDoubleSpinBox):
+            spin.valueChanged.connect(self._edited)
+        for combo in self.findChildren(QComboBox):
+            combo.currentTextChanged.connect(self._edited)
+
+    def _edited(self, *_: object) -> None:
+        if not self._filling:
+            self.changed.emit()
 
     def set_config(self, cfg: dict[str, Any]) -> None:
+        self._filling = True
+        try:
+            self._fill(cfg)
+        finally:
+            self._filling = False
+
+    def _fill(self, cfg: dict[str, Any]) -> None:
         self.latent.setValue(int(cfg.get("latent_dim") or 0))
         self.distribution.setCurrentText(str(cfg.get("latent_distribution", "normal")))
         self.steps.setValue(int(cfg.get("steps", 1000)))

@@ -176,3 +176,18 @@ def test_export_the_trained_generator_as_a_savedmodel(qtbot: Any, engine: Any, t
     assert done.args == [True, str(out)], cockpit.export_job.output
     assert (out / "saved_model.pb").is_file()
     assert f"using the weights of run {cockpit.run_id}" in cockpit.export_job.output
+
+
+def test_form_edits_are_kept_in_the_project(qtbot: Any) -> None:
+    project = new_gan_project("ring")
+    changed: list[bool] = []
+    cockpit = GanCockpit(lambda: project, _no_engine, lambda: changed.append(True))
+    qtbot.addWidget(cockpit)
+    cockpit.refresh_project()
+    assert not changed  # filling the form from the project is no edit
+    cockpit.form.k.setValue(3)
+    cockpit.form.g_opt.rate.setValue(0.001)
+    assert project.training["gan"]["d_steps"] == 3
+    assert project.training["gan"]["g_optimizer"]["learning_rate"] == pytest.approx(0.001)
+    assert project.training["gan"]["sample_count"] == 256  # settings the form does not show are kept
+    assert changed
