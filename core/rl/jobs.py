@@ -7,6 +7,7 @@
   (value and arrow per cell) plus, per cell, the state and its transitions ``[p, next, reward, done]`` per action.
 - ``play`` ``{"config", "weights", "out", "seed", "max_frames"}``: one greedy episode; frames go to ``out`` (.npz).
 - ``evaluate`` ``{"config", "weights", "episodes", "seed"}``: mean and spread of greedy returns.
+  Instead of ``config`` and ``weights``, ``{"project": file, "run": id}`` names a run stored in a project.
 
 A user error (bad environment, a network that does not fit) answers ``{"error": message}``. The window side
 rebuilds an ``EnvInfo`` with ``info_from_json`` to check networks without gymnasium.
@@ -96,9 +97,14 @@ def solve_job(req: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _agent(req: Mapping[str, Any]) -> Any:
+    """A live run's agent (``config`` and ``weights``) or a stored run's (``project`` file and ``run`` id)."""
     from core.rl.config import RLConfig
-    from core.rl.play import restore_agent
+    from core.rl.play import agent_from_project, restore_agent
 
+    if "project" in req:
+        from core.project.project import Project
+
+        return agent_from_project(Project.load(Path(str(req["project"]))), req.get("run"))
     return restore_agent(RLConfig.model_validate(req["config"]), str(req["weights"]))
 
 
@@ -131,6 +137,8 @@ def run(command: str, req: Mapping[str, Any]) -> dict[str, Any]:
     """Run one job in this process; a user error becomes ``{"error": message}``."""
     from pydantic import ValidationError
 
+    from core.project.errors import ProjectError
+
     if command not in JOBS:
         return {"error": f"unknown RL job {command!r}; use one of {', '.join(JOBS)}"}
     try:
@@ -140,6 +148,8 @@ def run(command: str, req: Mapping[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         err = exc.errors()[0]
         return {"error": f"RL settings: {'.'.join(str(p) for p in err['loc'])}: {err['msg']}"}
+    except ProjectError as exc:
+        return {"error": str(exc)}
     except (OSError, KeyError, ValueError) as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}
 

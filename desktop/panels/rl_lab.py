@@ -92,6 +92,20 @@ class RLLab(QObject):
         if project is not self._project:
             self._project = project
             self.panel.set_config(self._stored_settings(project) or default_settings(graph))
+            self._adopt_stored_run(project)
+
+    def _adopt_stored_run(self, project: Any) -> None:
+        """A reopened project's latest RL run can be watched, evaluated and exported at once."""
+        self.finished, self.run_id = None, None
+        run = next((r for r in reversed(project.runs) if r.info.get("kind") == "rl" and r.weights), None) \
+            if project is not None else None
+        if run is None:
+            self.panel.set_trained(False, False)
+            return
+        self.run_id = run.id
+        kind = run.info.get("config", {}).get("agent", {}).get("kind")
+        self.panel.set_trained(True, kind != "qlearning")
+        self.panel.result.setText(f"Stored run “{run.label}”: watch it play, evaluate it or export its network.")
 
     @staticmethod
     def _stored_settings(project: Any) -> dict[str, Any] | None:
@@ -220,16 +234,31 @@ class RLLab(QObject):
 
     # ---- after training ------------------------------------------------------------------------
     def _agent_request(self) -> dict[str, Any] | None:
-        if self.finished is None or self.config is None:
+        if self.finished is not None and self.config is not None:
+            return {"config": self.config.model_dump(mode="json"), "weights": self.finished.weights_path}
+        project = self.project()
+        if self.run_id is None or project is None:
             self.panel.result.setText("Train an agent first.")
             return None
-        return {"config": self.config.model_dump(mode="json"), "weights": self.finished.weights_path}
+        from core.project.io import save_project
+
+        snapshot = self._scratch() / "stored-run.layerbench"
+        save_project(project, snapshot, backup=False, adopt=False)
+        return {"project": str(snapshot), "run": self.run_id}
+
+    def _scratch(self) -> Path:
+        if not self._dirs:
+            self._dirs.append(Path(tempfile.mkdtemp(prefix="layerbench-rl-")))
+        return self._dirs[-1]
+
+    def _seed(self) -> int:
+        return int(self.config.seed) if self.config is not None else int(self.panel.agent.seed.value())
 
     def play(self) -> None:
         req = self._agent_request()
         if req is None:
             return
-        req.update(out=str(self._dirs[-1] / "greedy-episode.npz"), seed=self.config.seed + 1)
+        req.update(out=str(self._scratch() / "greedy-episode.npz"), seed=self._seed() + 1)
         self.panel.result.setText("Playing one greedy episode…")
         self.panel.play_button.setEnabled(False)
         self.jobs.request("play", req, self._played, "play")
@@ -253,7 +282,7 @@ class RLLab(QObject):
         req = self._agent_request()
         if req is None:
             return
-        req.update(episodes=episodes, seed=self.config.seed + 31_337)
+        req.update(episodes=episodes, seed=self._seed() + 31_337)
         self.panel.result.setText(f"Evaluating over {episodes} greedy episodes…")
         self.panel.evaluate_button.setEnabled(False)
         self.jobs.request("evaluate", req, lambda a: self._evaluated(a, episodes), "evaluate")

@@ -4,8 +4,10 @@ frames, greedy play, evaluation and the docks of the main window."""
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -30,8 +32,9 @@ def engine() -> Iterator[Any]:
     eng.close()
 
 
-def make_lab(qtbot: Any, graph: Graph, engine: Callable[[], Any]) -> tuple[RLLab, Project, QTabWidget]:
-    project = Project("rl", {"main": graph})
+def make_lab(qtbot: Any, graph: Graph, engine: Callable[[], Any],
+             project: Project | None = None) -> tuple[RLLab, Project, QTabWidget]:
+    project = project or Project("rl", {"main": graph})
     lab = RLLab(lambda: project, lambda: graph, engine)
     host = QWidget()
     lab.host = host  # type: ignore[attr-defined]  # keeps the widgets alive as long as the lab
@@ -63,8 +66,9 @@ def configure(qtbot: Any, lab: RLLab, settings: dict[str, Any]) -> None:
 def lab_factory(qtbot: Any) -> Iterator[Callable[..., tuple[RLLab, Project, QTabWidget]]]:
     labs: list[RLLab] = []
 
-    def factory(graph: Graph, engine: Callable[[], Any] = no_engine) -> tuple[RLLab, Project, QTabWidget]:
-        made = make_lab(qtbot, graph, engine)
+    def factory(graph: Graph, engine: Callable[[], Any] = no_engine,
+                project: Project | None = None) -> tuple[RLLab, Project, QTabWidget]:
+        made = make_lab(qtbot, graph, engine, project)
         labs.append(made[0])
         return made
 
@@ -157,6 +161,32 @@ def test_frames_arrive_during_a_cartpole_run(qtbot: Any, lab_factory: Any, engin
     with qtbot.waitSignal(lab.run_ended, timeout=30_000):
         lab.stop()
     assert lab.panel.export_button.isEnabled()
+
+
+def test_a_stored_run_of_a_reopened_project_is_evaluated(qtbot: Any, lab_factory: Any, tmp_path: Path) -> None:
+    from core.rl.config import RLConfig
+    from core.rl.play import store_run
+    from core.rl.runner import run_rl
+
+    config = RLConfig.model_validate({"env": {"id": "FrozenLake-v1", "options": {"is_slippery": False}},
+                                      "agent": {"kind": "qlearning", "episodes": 400, "epsilon_decay_episodes": 300},
+                                      "evaluation": {"episodes": 1}})
+    control = SimpleNamespace(stop=threading.Event(), pause=threading.Event())
+    result = run_rl(config, lambda _msg: None, control, tmp_path / "run")
+    project = Project("rl", {"main": Graph()})
+    project.save(tmp_path / "lake.layerbench")
+    store_run(project, config, result)
+    project.save(tmp_path / "lake.layerbench")
+    reopened = Project.load(tmp_path / "lake.layerbench")
+    lab, _, _ = lab_factory(Graph(), project=reopened)
+    lab.follow()
+    assert "Stored run" in lab.panel.result.text()
+    assert lab.panel.evaluate_button.isEnabled() and not lab.panel.export_button.isEnabled()  # a table: no network
+    qtbot.waitUntil(lambda: lab.panel.env_info is not None and lab.panel.env_info.id == "FrozenLake-v1", timeout=20_000)
+    lab.panel.episodes.setValue(3)
+    qtbot.mouseClick(lab.panel.evaluate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.last_evaluation is not None, timeout=30_000)
+    assert "over 3 episodes" in lab.panel.result.text(), lab.panel.result.text()
 
 
 def test_main_window_shows_the_rl_docks_for_an_rl_project(qtbot: Any, window: Any) -> None:
