@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.panels.rl_jobs import RLJobs
 from desktop.plots.rl_grid import GridWidget
 
-WHAT = {"H": "hole (the episode ends)", "G": "goal (the episode ends)", "S": "start", "F": "ice", "C": "cliff"}
+WHAT = {"H": "hole (the episode ends)", "G": "goal (the episode ends)", "S": "start", "C": "cliff"}
 
 
 def _fraction(p: float) -> str:
@@ -42,7 +42,8 @@ def state_html(answer: dict[str, Any], row: int, col: int) -> str:
     names = answer["action_names"]
     letter = answer["letters"][row][col]
     best = int(answer["policy"][state])
-    head = (f"<b>State {state}</b> (row {row}, column {col}) — {WHAT.get(letter, letter)}<br>"
+    what = WHAT.get(letter, "frozen ice" if answer["env"] == "FrozenLake-v1" else "")
+    head = (f"<b>State {state}</b> (row {row}, column {col}){' — ' + what if what else ''}<br>"
             f"V* = {values[state]:.4f}")
     if answer["terminal"][state]:
         head += " · entered only by ending the episode"
@@ -51,9 +52,9 @@ def state_html(answer: dict[str, Any], row: int, col: int) -> str:
         q = sum(p * (r + (0.0 if done else gamma * values[int(nxt)])) for p, nxt, r, done in outcomes)
         parts = [f"{_fraction(p)} → {int(nxt)} (r {r:g}{', ends' if done else ''})" for p, nxt, r, done in outcomes]
         name = names[a] if a < len(names) else str(a)
-        mark = " <b>← greedy</b>" if a == best else ""
-        rows.append(f"<tr><td><b>{name}</b></td><td>Q = {q:.4f}{mark}</td><td>{'; '.join(parts)}</td></tr>")
-    return f"{head}<table cellspacing='6'>{''.join(rows)}</table>"
+        mark = " — <b>greedy</b>" if a == best else ""
+        rows.append(f"<p><b>{name}</b>: Q = {q:.4f}{mark}<br>&nbsp;&nbsp;{' · '.join(parts)}</p>")
+    return head + "".join(rows)
 
 
 class MDPView(QWidget):
@@ -91,6 +92,7 @@ class MDPView(QWidget):
         split.addWidget(self.details)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([600, 400])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.title)

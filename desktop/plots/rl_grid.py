@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPe
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
-HOLE, CLIFF = QColor("#1f2633"), QColor("#5c1a1a")
+HOLE, CLIFF, GOAL = QColor("#1f2633"), QColor("#5c1a1a"), QColor("#e9ecef")
 MARGIN = 6.0
 
 
@@ -97,7 +97,7 @@ class GridWidget(QWidget):
 
     def _cell(self, painter: QPainter, rect: QRectF, r: int, c: int, t: float) -> None:
         letter = self.letters[r][c] if r < len(self.letters) else "F"
-        fill = HOLE if letter == "H" else CLIFF if letter == "C" else heat(t)
+        fill = HOLE if letter == "H" else CLIFF if letter == "C" else GOAL if letter == "G" else heat(t)
         painter.setPen(QPen(QColor(255, 255, 255, 120), 1))
         painter.setBrush(fill)
         painter.drawRect(rect)
@@ -106,7 +106,9 @@ class GridWidget(QWidget):
         pad = rect.adjusted(3, 2, -3, -2)
         if letter in "SHGC":
             painter.drawText(pad, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, letter)
-        if letter not in "HC":
+        if letter == "G":
+            painter.drawText(pad, Qt.AlignmentFlag.AlignCenter, "goal")
+        elif letter not in "HC":
             corner = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom
             painter.drawText(pad, corner, f"{self.values[r, c]:.2f}")
         label = self.labels[r][c] if r < len(self.labels) else ""
@@ -118,8 +120,8 @@ class GridWidget(QWidget):
     @staticmethod
     def _arrow(painter: QPainter, rect: QRectF, step: Any, ink: QColor) -> None:
         dr, dc = step
-        center = rect.center()
-        length = rect.width() * 0.28
+        center = rect.center() - QPointF(0, rect.height() * 0.08)  # clear of the value in the corner
+        length = rect.width() * 0.24
         tip = QPointF(center.x() + dc * length, center.y() + dr * length)
         tail = QPointF(center.x() - dc * length, center.y() - dr * length)
         painter.setPen(QPen(ink, max(1.5, rect.width() / 28), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
