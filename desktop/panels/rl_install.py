@@ -53,7 +53,7 @@ class RLHooks(QObject):
         if on:
             self.build()
             self.window.docks["rl"].raise_()
-            self.window.docks["rl_live"].raise_()
+            self.make_room()
 
     def build(self) -> Any:
         """The window's ``RLLab``, made on first use."""
