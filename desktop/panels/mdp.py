@@ -63,7 +63,8 @@ class MDPView(QWidget):
     def __init__(self, jobs: RLJobs, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.jobs = jobs
-        self.env_id, self.options, self.tabular = "", {}, False
+        self.env_id, self.tabular = "", False
+        self.options: dict[str, Any] = {}
         self.answer: dict[str, Any] | None = None
         self.title = QLabel()
         self.title.setWordWrap(True)

@@ -42,11 +42,12 @@ def _bounds(field: Any) -> tuple[float, float]:
     low, high = -BIG, BIG
     for m in field.metadata:
         if isinstance(m, Ge):
-            low = float(m.ge)
+            low = float(m.ge)  # type: ignore[arg-type]
         elif isinstance(m, Gt):
-            low = float(m.gt) + (1e-5 if float(m.gt) == 0 else 1)
+            gt = float(m.gt)  # type: ignore[arg-type]
+            low = gt + (1e-5 if gt == 0 else 1)
         elif isinstance(m, Le):
-            high = float(m.le)
+            high = float(m.le)  # type: ignore[arg-type]
     return low, high
 
 

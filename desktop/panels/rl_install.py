@@ -21,9 +21,15 @@ LIVE_HEIGHT = 430
 
 
 class _Shell(QWidget):
+    """An empty dock body that receives its real widget when the lab is built."""
+
     def __init__(self) -> None:
         super().__init__()
-        QVBoxLayout(self).setContentsMargins(0, 0, 0, 0)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+
+    def put(self, widget: QWidget) -> None:
+        self.box.addWidget(widget)
 
 
 class RLHooks(QObject):
@@ -66,7 +72,9 @@ class RLHooks(QObject):
             lab.run_ended.connect(lambda _msg: w.document.mark_dirty())
             lab.run_started.connect(lambda _run: self.make_room())
             for key, widget in (("rl", lab.panel), ("rl_live", lab.live), ("mdp", lab.mdp)):
-                w.docks[key].widget().layout().addWidget(widget)
+                shell = w.docks[key].widget()
+                assert isinstance(shell, _Shell)
+                shell.put(widget)
             self.lab = lab
         return self.lab
 

@@ -87,6 +87,10 @@ def test_q_learning_run_starts_plots_and_stops(qtbot: Any, lab_factory: Any, eng
     assert lab.run is not None and lab.panel.stop_button.isEnabled()
     qtbot.waitUntil(lambda: lab.live.curves.points("return") > 20, timeout=RUN_TIMEOUT)
     qtbot.waitUntil(lambda: lab.live.qtable.last is not None, timeout=20_000)
+    qtbot.mouseClick(lab.panel.pause_button, Qt.MouseButton.LeftButton)
+    assert lab.run.paused and lab.panel.pause_button.text() == "Resume"
+    qtbot.mouseClick(lab.panel.pause_button, Qt.MouseButton.LeftButton)
+    assert not lab.run.paused and lab.panel.pause_button.text() == "Pause"
     with qtbot.waitSignal(lab.run_ended, timeout=30_000):
         qtbot.mouseClick(lab.panel.stop_button, Qt.MouseButton.LeftButton)
     assert lab.finished is not None and lab.finished.stopped
