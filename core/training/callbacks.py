@@ -81,6 +81,9 @@ class RunContext:
     epochs_done: int = 0
     epoch: int = 0
     checkpoints: Any = None
+    checkpointed_at: float = field(default_factory=time.perf_counter)
+    unsaved: bool = False
+    """An epoch ended without a checkpoint (``checkpoint_seconds``); saved when the run ends."""
     """A ``BackgroundCheckpoints`` (set by the worker)."""
 
 
@@ -180,4 +183,9 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
 
 def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:
     ctx.epochs_done = epoch + 1
+    now = time.perf_counter()
+    if now - ctx.checkpointed_at < ctx.config.checkpoint_seconds and epoch + 1 < ctx.config.epochs:
+        ctx.unsaved = True  # short epochs: saving each would cost more than it protects (see checkpoint_seconds)
+        return
     ctx.checkpoints.save(cb.model.optimizer, ctx.history, epoch + 1, ctx.step)
+    ctx.checkpointed_at, ctx.unsaved = now, False

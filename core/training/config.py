@@ -97,6 +97,9 @@ class TrainingConfig(_Strict):
     """Taken from the training data when the data recipe has no validation part of its own."""
     early_stopping: EarlyStopping = Field(default_factory=lambda: EarlyStopping())
     seed: int | None = 0
+    checkpoint_seconds: float = Field(default=5.0, ge=0.0)
+    """Checkpoint at the end of an epoch when this long has passed since the last one (0: every epoch). The
+    last epoch and a stop are always checkpointed; epochs longer than this are each checkpointed."""
     device: str = Field(default="auto", pattern=r"^(auto|cpu|gpu(:\d+)?)$")
     mixed_precision: bool = False
     strategy: Strategy = "none"

@@ -123,6 +123,9 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
     except StopRun:
         if ctx.stopped:
             ctx.checkpoints.save(model.optimizer, ctx.history, ctx.epoch, ctx.step, partial=True, wait=True)
+    else:
+        if ctx.unsaved:  # early stopping ended the run after an epoch left unsaved
+            ctx.checkpoints.save(model.optimizer, ctx.history, ctx.epochs_done, ctx.step, wait=True)
     ctx.checkpoints.flush()
 
 

@@ -194,7 +194,7 @@ def test_stop_mid_epoch_and_resume_from_checkpoint(tmp_path: Path) -> None:
 
     graph = mlp(2, [8], 2)
     data = {"source": "toy.xor", "options": {"samples": 400}}
-    config = {"epochs": 4, "batch_size": 16}
+    config = {"epochs": 4, "batch_size": 16, "checkpoint_seconds": 0}
     result = run_job(Job(graph.to_dict(), data, config, str(tmp_path)), send, control)
     assert isinstance(result, Finished), result
     assert result.stopped
@@ -250,3 +250,11 @@ def test_mae_ignores_outliers_that_pull_mse(tmp_path: Path) -> None:
         intercepts[loss] = float(bias[0])
     assert abs(intercepts["mae"] - 1.0) < 0.3
     assert intercepts["mse"] - 1.0 > 0.6
+
+
+def test_short_epochs_are_checkpointed_at_most_every_checkpoint_seconds(tmp_path: Path) -> None:
+    result, messages = train(tmp_path, mlp(2, [4], 2), {"source": "toy.xor", "options": {"samples": 64}},
+                             epochs=4, checkpoint_seconds=1e6)
+    assert isinstance(result, Finished), result
+    assert [m.epoch for m in of(messages, Checkpoint)] == [3]  # only the last epoch
+    assert RunFolder(tmp_path).state()["epoch"] == 4
