@@ -303,6 +303,7 @@ class _Hooks(QObject):
         self.gan: GanCockpit | None = None
         self.state: dict[str, bool | None] = {"gan": None, "rnn": None}
         self.settings: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+        self._doc: Any = None
         self.remember()
         window.graph_box.currentTextChanged.connect(self.remember)  # emitted inside every document switch
         self.timer = QTimer(self)
@@ -321,6 +322,9 @@ class _Hooks(QObject):
         from desktop.panels.rnn_inspector import has_recurrent
 
         doc = self.window.document
+        if doc is not self._doc:  # the old document is deleted with its connections
+            self._doc = doc
+            doc.info_changed.connect(self._graph_edited)
         project = doc.project
         if project is not None and project.kind == "gan":
             if "gan" in project.training:
@@ -336,6 +340,14 @@ class _Hooks(QObject):
                     self.window.docks[key].raise_()
         if wanted["gan"] and self.window.docks["gan"].isVisible():
             self.cockpit().refresh_project()
+
+    def _graph_edited(self, _info: object) -> None:
+        """Re-check the pair (its problem shows at once) and re-list the recurrent layers after an edit."""
+        if self.gan is not None and self.state["gan"] and (self.gan.run is None or self.gan.run.done):
+            self.gan.check_pair()
+        inspector = getattr(self.window.docks["rnn"].widget(), "inspector", None)
+        if self.state["rnn"] and inspector is not None:
+            inspector.refresh_graph()
 
     def cockpit(self) -> GanCockpit:
         if self.gan is None:

@@ -147,13 +147,20 @@ def test_gan_dock_only_for_gan_projects(qtbot: Any) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.docks["gan"].isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: window.docks["gan"].isVisible(), timeout=15_000)
     window.docks["gan"].raise_()
-    qtbot.waitUntil(lambda: window.gan_hooks.gan is not None, timeout=5000)
+    qtbot.waitUntil(lambda: window.gan_hooks.gan is not None, timeout=15_000)
     assert window.gan_hooks.gan.form.steps.value() == TINY.steps
     assert not window.docks["rnn"].isVisible()
+    cockpit = window.gan_hooks.gan
+    assert not cockpit.error.isVisible()
+    window.projects.switch_graph("discriminator")
+    first = next(n for n in window.document.graph.nodes if n.type == "Input")
+    window.editor.set_params(first.id, {"shape": [8, 8, 3]})  # an edit on the canvas: the pair no longer fits
+    qtbot.waitUntil(lambda: cockpit.error.isVisible(), timeout=15_000)
+    assert "(8, 8, 1)" in cockpit.error.text() and "(8, 8, 3)" in cockpit.error.text()
     window.projects.replace(Document(dcgan_digits()[0]))
-    qtbot.waitUntil(lambda: not window.docks["gan"].isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.docks["gan"].isVisible(), timeout=15_000)
     window.document.mark_saved()
     window.projects.timer.stop()
 
