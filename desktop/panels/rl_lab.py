@@ -160,6 +160,7 @@ class RLLab(QObject):
         run_dir = Path(tempfile.mkdtemp(prefix="layerbench-rl-"))
         self._dirs.append(run_dir)
         self.config, self.finished, self.run_id = config, None, None
+        self._run_project = self.project()  # the run is stored where it started, even if another is opened
         info = self.panel.env_info
         self.live.reset(config.agent.kind == "qlearning", info.entry.action_names if info else ())
         self.run = start_rl(self.engine(), config, run_dir)
@@ -215,8 +216,10 @@ class RLLab(QObject):
         self.log.emit(f"RL run failed: {msg.error}")
         self.run_ended.emit(msg)
 
+    _run_project: Any = None
+
     def _store(self, msg: Any) -> None:
-        project = self.project()
+        project = self._run_project
         if project is None or self.config is None:
             return
         from core.project.errors import ProjectError
