@@ -48,7 +48,8 @@ def describe_variant(variant: dict[str, Any]) -> str:
     if "replace" in variant:
         parts += [f"replace {a} with {b}" for a, b in variant["replace"].items()]
     if "params" in variant:
-        where = "every " + variant.get("layer", "layer") if variant.get("all") else variant.get("layer", "the layer")
+        layer = variant.get("layer", "layer")
+        where = f"every hidden {layer}" if variant.get("all") else f"the last {layer}"
         parts.append(f"set {', '.join(f'{k} = {v}' for k, v in variant['params'].items())} on {where}")
     if "config" in variant:
         parts.append("training: " + ", ".join(f"{k} = {v}" for k, v in variant["config"].items()))

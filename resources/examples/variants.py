@@ -23,7 +23,9 @@ def _graph_with(graph: Graph, variant: dict[str, Any]) -> Graph:
         node["type"] = variant.get("replace", {}).get(node["type"], node["type"])
     if node_params := variant.get("params"):
         matching = [n for n in data["nodes"] if n["type"] == variant.get("layer")]
-        targets = matching if variant.get("all") else matching[-1:]
+        outputs = {n["id"] for n in data["nodes"]} - {e["src"] for e in data["edges"]}
+        # "all" means every hidden layer of the type: the output layer keeps its activation (softmax, linear)
+        targets = [n for n in matching if n["id"] not in outputs] if variant.get("all") else matching[-1:]
         for node in targets:
             node["params"] = {**node["params"], **node_params}
     if variant.get("replace"):  # a new layer type keeps only the parameters it knows
