@@ -58,6 +58,7 @@ class DashboardHost(QWidget):
             for widget, title in self.tabs:
                 self.dashboard.add_tab(widget, title)
             self.box.addWidget(self.dashboard)
+            self.dashboard.show()  # at once, not at the next event loop turn (callers use it right away)
         return self.dashboard
 
     def shown(self) -> bool:
