@@ -51,6 +51,22 @@ def spaces_html(info: EnvInfo) -> str:
             f"<b>Actions:</b> {space_text(info.actions, info.entry.action_names)}{steps}")
 
 
+def fit_command(graph: Graph, info: EnvInfo) -> Any:
+    """One undoable edit that sizes the network's Input and last Dense layer to ``info`` (None: nothing to do)."""
+    from core.graph.commands import SetParams
+    from core.graph.undo import Macro
+    from core.rl.networks import fit_to_env
+
+    fitted = fit_to_env(graph.to_dict(), info)
+    children = []
+    for node in fitted["nodes"]:
+        current = graph.node(node["id"]).params
+        changed = {k: v for k, v in node.get("params", {}).items() if current.get(k) != v}
+        if changed:
+            children.append(SetParams(graph, node["id"], changed))
+    return Macro(f"Fit the network to {info.id}", children) if children else None
+
+
 def network_check(graph: Graph, info: EnvInfo, kind: str) -> str | None:
     """``None`` when the agent can run on ``info`` with ``graph``, else the refusal (both numbers named)."""
     from core.rl.networks import check_network
@@ -76,6 +92,7 @@ class RLPanel(QWidget):
     play_clicked = Signal()
     evaluate_clicked = Signal(int)
     export_clicked = Signal()
+    fit_clicked = Signal()
     env_changed = Signal()
     settings_changed = Signal()
 
@@ -101,6 +118,11 @@ class RLPanel(QWidget):
         self.check_label = QLabel()
         self.check_label.setWordWrap(True)
         self.check_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fit_button = QPushButton("Resize the network to fit")
+        self.fit_button.setToolTip("Set the Input shape to the observations and the last Dense layer's units to the "
+                                   "number of actions (one undoable edit)")
+        self.fit_button.clicked.connect(self.fit_clicked)
+        self.fit_button.hide()
         self.start_button, self.pause_button, self.stop_button = (QPushButton(t) for t in ("Start", "Pause", "Stop"))
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -115,7 +137,9 @@ class RLPanel(QWidget):
         column.addWidget(self.env)
         column.addWidget(self.agent)
         network = QGroupBox("Network")
-        QVBoxLayout(network).addWidget(self.check_label)
+        network_box = QVBoxLayout(network)
+        network_box.addWidget(self.check_label)
+        network_box.addWidget(self.fit_button)
         column.addWidget(network)
         column.addLayout(buttons)
         column.addWidget(self.status)
@@ -187,10 +211,13 @@ class RLPanel(QWidget):
     def check(self) -> str | None:
         """Check the network against the environment; the refusal is shown and Start disabled."""
         if self.env_info is None:
+            self.fit_button.hide()
             self._refuse(self.refusal if self.refusal else "reading the environment…", quiet=True)
             return self.refusal
         kind = self.agent.kind()
         problem = network_check(self.graph(), self.env_info, kind)
+        self.fit_button.setVisible(problem is not None and kind != "qlearning" and not self._running)
+        self.fit_button.setText(f"Resize the network to fit {self.env_info.id}")
         if problem is not None:
             self._refuse(problem)
             return problem

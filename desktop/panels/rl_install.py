@@ -67,7 +67,8 @@ class RLHooks(QObject):
             from desktop.panels.rl_lab import RLLab
 
             w = self.window
-            lab = RLLab(lambda: w.document.project, lambda: w.document.graph, lambda: shared_engine(w), self)
+            lab = RLLab(lambda: w.document.project, lambda: w.document.graph, lambda: shared_engine(w), self,
+                        push=w.editor.push)
             lab.log.connect(w.log.log)
             lab.run_ended.connect(lambda _msg: w.document.mark_dirty())
             lab.run_started.connect(lambda _run: self.make_room())

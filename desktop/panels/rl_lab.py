@@ -28,6 +28,12 @@ from desktop.plots.rl_live import RLLiveView
 REFRESH_MS = 33
 
 
+def _apply(command: Any) -> str | None:
+    """Without an undo stack (tests, scripts) a command is simply applied."""
+    command.redo()
+    return None
+
+
 def default_settings(graph: Graph) -> dict[str, Any]:
     """A new project's settings: REINFORCE for a softmax network, DQN for another, Q-learning without one."""
     from core.rl.networks import outputs_probabilities
@@ -46,9 +52,10 @@ class RLLab(QObject):
     log = Signal(str)
 
     def __init__(self, project: Callable[[], Any], graph: Callable[[], Graph], engine: Callable[[], Any],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, push: Callable[[Any], str | None] | None = None) -> None:
         super().__init__(parent)
         self.project, self.graph, self.engine = project, graph, engine
+        self.push = push or _apply
         self.jobs = RLJobs(self)
         self.panel = RLPanel(self.jobs, graph)
         self.live = RLLiveView()
@@ -75,6 +82,7 @@ class RLLab(QObject):
         p.play_clicked.connect(self.play)
         p.evaluate_clicked.connect(self.evaluate)
         p.export_clicked.connect(self.export)
+        p.fit_clicked.connect(self.fit_network)
         p.env_changed.connect(self._env_changed)
         p.settings_changed.connect(self._save_settings)
 
@@ -129,6 +137,23 @@ class RLLab(QObject):
         info = self.panel.env_info
         if info is not None:
             self.mdp.set_env(info.id, dict(info.options), info.entry.tabular)
+
+    def fit_network(self) -> None:
+        """Size the network to the environment with one undoable edit (through the window's editor)."""
+        info = self.panel.env_info
+        if info is None:
+            return
+        from desktop.panels.rl import fit_command
+
+        try:
+            command = fit_command(self.graph(), info)
+        except EnvError as exc:
+            self.panel.status.setText(f"Cannot resize the network: {exc.message}")
+            return
+        problem = self.push(command) if command is not None else None
+        if problem:
+            self.panel.status.setText(f"Cannot resize the network: {problem}")
+        self.panel.check()
 
     # ---- a run ---------------------------------------------------------------------------------
     def make_config(self) -> Any:

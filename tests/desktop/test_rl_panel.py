@@ -122,11 +122,17 @@ def test_network_that_does_not_fit_is_refused_with_both_numbers(qtbot: Any, lab_
     assert "Box(4,)" in lab.panel.env.spaces.text() and "Discrete(2): left, right" in lab.panel.env.spaces.text()
     assert had_gym or "gymnasium" not in sys.modules
     assert had_tf or "tensorflow" not in sys.modules
-    # fixing the last layer in the graph lifts the refusal at once
-    out = next(n for n in graph.nodes if n.name == "output")
-    graph.set_params(out.id, {**out.params, "units": 2})
-    qtbot.waitUntil(lambda: lab.panel.start_button.isEnabled(), timeout=5_000)
+    # one click sizes the last layer to the action count and lifts the refusal
+    assert lab.panel.fit_button.isVisible() and "CartPole-v1" in lab.panel.fit_button.text()
+    qtbot.mouseClick(lab.panel.fit_button, Qt.MouseButton.LeftButton)
+    assert next(n for n in graph.nodes if n.name == "output").params["units"] == 2
+    assert lab.panel.start_button.isEnabled() and not lab.panel.fit_button.isVisible()
     assert "fits CartPole-v1" in lab.panel.check_label.text()
+    # and an edit of the graph that breaks the fit again is caught at once
+    first = next(n for n in graph.nodes if n.type == "Input")
+    graph.set_params(first.id, {"shape": [5]})
+    assert not lab.panel.start_button.isEnabled()
+    assert "(5,)" in lab.panel.check_label.text() and "(4,)" in lab.panel.check_label.text()
 
 
 def test_mdp_view_shows_values_and_arrows_after_value_iteration(qtbot: Any, lab_factory: Any,
@@ -198,13 +204,19 @@ def test_main_window_shows_the_rl_docks_for_an_rl_project(qtbot: Any, window: An
 
     hooks = window.rl_hooks
     assert not window.docks["rl"].isVisible() and hooks.lab is None
-    graph = Graph.from_dict(mlp_graph((4,), (16,), 2))
+    graph = Graph.from_dict(mlp_graph((4,), (16,), 3))
     project = Project("rl", {"main": graph}, name="cartpole")
     window.set_document(Document(graph, None, project, name="cartpole"))
     qtbot.waitUntil(lambda: window.docks["rl"].isVisible() and hooks.lab is not None, timeout=5_000)
     lab = hooks.lab
     qtbot.waitUntil(lambda: lab.panel.env_info is not None, timeout=20_000)
     assert lab.panel.agent.kind() == "dqn" and lab.panel.env.env_id() == "CartPole-v1"
+    assert not lab.panel.start_button.isEnabled() and "outputs 3 values" in lab.panel.check_label.text()
+    lab.fit_network()  # through the window's undo stack
+    assert lab.panel.start_button.isEnabled()
+    window.document.stack.undo()
+    assert not lab.panel.start_button.isEnabled()
+    window.document.stack.redo()
     assert lab.panel.start_button.isEnabled()
     window.set_document(Document(Graph()))
     qtbot.waitUntil(lambda: not window.docks["rl"].isVisible(), timeout=5_000)
