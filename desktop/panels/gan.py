@@ -10,6 +10,7 @@ Only light imports at module level: pyqtgraph, NumPy and the GAN core load when 
 from __future__ import annotations
 
 import copy
+import shutil
 import tempfile
 import weakref
 from collections.abc import Callable
@@ -229,6 +230,7 @@ class GanCockpit(QWidget):
         else:
             self._store(run, result)
             self.status.setText(f"{'Stopped' if result.stopped else 'Finished'} after {result.epochs_done} steps")
+        shutil.rmtree(run.job.run_dir, ignore_errors=True)  # the project holds the weights and curves now
         self.set_running(False)
         self.timer.stop()
         self.run_ended.emit(result)

@@ -83,6 +83,7 @@ class RnnInspector(QWidget):
         self._relay = _Relay()
         self._relay.loaded.connect(self._data_loaded)
         self._pending: list[Callable[[], None]] = []
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._build()
 
     # ---- layout --------------------------------------------------------------------------------
@@ -270,7 +271,9 @@ class RnnInspector(QWidget):
         run = project.latest_run(self.graph_name()) if project is not None else None
         if run is None:
             return None
-        path = Path(tempfile.mkdtemp(prefix="layerbench-rnn-")) / "weights.npz"
+        if self._tmp is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="layerbench-rnn-")  # removed with the inspector
+        path = Path(self._tmp.name) / f"weights-{run.id}.npz"
         path.write_bytes(project.weights_npz(run.id, self.graph_name()))
         return str(path)
 

@@ -59,6 +59,31 @@ def test_simple_rnn_heatmap_and_gradient_per_step_then_compare_with_lstm(qtbot: 
     assert set(inspector.gradient.curves) == {"SimpleRNN (untrained)", "LSTM (untrained)"}
     assert inspector.gradient.points("LSTM (untrained)") == STEPS
     assert inspector.traces["LSTM (untrained)"].gates["forget"].shape == (STEPS, UNITS)
+    inspector.show_heatmaps("LSTM (untrained)")
+    assert all(inspector.gates[g].isVisible() for g in ("input", "forget", "candidate", "output"))
+    assert inspector.cell.shape == (STEPS, UNITS)
+
+
+@pytest.mark.tf
+def test_trained_weights_of_the_latest_run_are_used(qtbot: Any, engine: Any) -> None:
+    import numpy as np
+
+    project = rnn_project()
+    run = project.add_run(label="zeros", status="finished")
+    zeros = {"simple_rnn_1": [np.zeros((2, UNITS)), np.zeros((UNITS, UNITS)), np.zeros(UNITS)],
+             "dense_1": [np.ones((UNITS, 1)), np.zeros(1)]}
+    project.set_weights(run.id, zeros)
+    inspector = RnnInspector(lambda: project.main, lambda: project, lambda: engine)
+    qtbot.addWidget(inspector)
+    inspector.show()
+    inspector.refresh_graph()
+    assert inspector.trained.isEnabled()
+    inspector.trained.setChecked(True)
+    with qtbot.waitSignal(inspector.traced, timeout=180_000) as traced:
+        qtbot.mouseClick(inspector.inspect_button, Qt.MouseButton.LeftButton)
+    assert traced.args[0] == "SimpleRNN (trained)"
+    assert inspector.hidden.values is not None
+    assert float(np.abs(inspector.hidden.values).max()) == 0.0  # zero weights: the state never moves
 
 
 def test_swap_keeps_the_shared_settings() -> None:
