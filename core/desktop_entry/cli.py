@@ -53,3 +53,26 @@ register_command("install-shortcut", "add Layerbench to the start menu and open 
                  _args, install_handler)
 register_command("uninstall-shortcut", "remove the start-menu entry and the .layerbench file type",
                  _args, uninstall_handler)
+
+
+def versions_handler(args: argparse.Namespace) -> int:
+    """TensorFlow, Keras and GPUs as one JSON line: the About dialog asks a bundled app this way."""
+    import json
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras
+    import tensorflow as tf
+
+    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    info = {"layerbench": APP_VERSION, "tensorflow": tf.__version__, "keras": keras.__version__, "gpus": gpus}
+    print(json.dumps(info) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()), flush=True)
+    return 0
+
+
+def _versions_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON line")
+
+
+register_command("versions", "versions of Layerbench, TensorFlow and Keras, and the GPUs TensorFlow finds",
+                 _versions_args, versions_handler)

@@ -24,7 +24,9 @@ PROBE = (
 
 
 def probe_command() -> list[str]:
-    """``python -c PROBE`` with this interpreter (a frozen bundle has no separate interpreter to ask)."""
+    """``python -c PROBE`` with this interpreter; a frozen bundle asks itself (``layerbench versions --json``)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "versions", "--json"]
     return [sys.executable, "-c", PROBE]
 
 

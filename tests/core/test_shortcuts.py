@@ -147,3 +147,10 @@ def test_static_copies_in_packaging_match_the_generator() -> None:
     entry_text = (folder / f"{content.APP_ID}.desktop").read_text(encoding="utf-8")
     assert entry_text == content.desktop_entry(["layerbench"])
     assert (folder / f"{content.APP_ID}.mime.xml").read_text(encoding="utf-8") == content.mime_xml()
+
+
+def test_versions_command_is_registered() -> None:
+    from core.cli import COMMANDS, build_parser
+
+    build_parser()
+    assert {"install-shortcut", "uninstall-shortcut", "versions"} <= {c.name for c in COMMANDS}

@@ -103,3 +103,8 @@ def test_about_real_probe_finds_tensorflow(qtbot: QtBot) -> None:
     assert blocker.args == [True]
     assert dialog.labels["tensorflow"].text().startswith("2.")
     assert ("tensorflow" in sys.modules) == before
+
+
+def test_frozen_app_asks_itself_for_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert about.probe_command() == [sys.executable, "versions", "--json"]
