@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
 
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d")
 D_COLOR, G_COLOR = "#2f7cf6", "#e8590c"
@@ -36,8 +36,11 @@ class LogAxis(pg.AxisItem):
 
 
 def add_legend(item: pg.PlotItem) -> pg.LegendItem:
-    return item.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190),
-                          pen=pg.mkPen(128, 128, 128, 90))
+    """A legend on a translucent patch of the window colour (light or dark theme), so curves show through."""
+    back = QColor(QApplication.palette().window().color())
+    back.setAlpha(200)
+    return item.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=pg.mkBrush(back),
+                          pen=pg.mkPen(128, 128, 128, 90), labelTextColor=QApplication.palette().windowText().color())
 
 
 def new_curve(item: pg.PlotItem, name: str, color: str, width: float = 1.6, dashed: bool = False) -> pg.PlotDataItem:
@@ -121,10 +124,12 @@ class GradientNormsPlot(pg.GraphicsLayoutWidget):
         item.setTitle("Gradient norm per layer (G solid, D dashed)", size="9pt")
         item.setLabel("bottom", "generator step")
         item.setLabel("left", "‖∇‖")
+        item.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
         self.item: pg.PlotItem = item
-        self.legend = pg.LegendItem(labelTextSize="7pt", verSpacing=-6)
+        self.legend = pg.LegendItem(labelTextSize="7pt", verSpacing=-6,
+                                    labelTextColor=QApplication.palette().windowText().color())
         self.addItem(self.legend, row=0, col=1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.setMinimumHeight(150)

@@ -75,6 +75,7 @@ class GradientThroughTime(pg.PlotWidget):
         item.setTitle("‖∂L/∂hₜ‖ per time step (log)", size="9pt")
         item.setLabel("bottom", "time step")
         item.setLabel("left", "gradient norm")
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
         add_legend(item).setOffset((8, 8))  # top left: gradients fade towards the early steps
