@@ -96,6 +96,8 @@ class RLCurves(QWidget):
     def clear(self) -> None:
         for curve in (*self.curves.values(), *self.grad_curves.values()):
             curve.setData([], [])
+        self.items["epsilon"].setTitle("Epsilon")
+        self.items["mean_q"].setTitle("Mean Q estimate")
         self._seen = (-1, -1)
 
     def points(self, key: str = "return") -> int:
@@ -127,10 +129,16 @@ class RLCurves(QWidget):
 
     def _draw(self, history: Any) -> None:
         x, values = snapshot(history.epoch)
+        eps = values.get("epsilon")
+        if (eps is None or not np.isfinite(eps).any()) and "entropy" in values:
+            values["epsilon"] = values["entropy"]  # a policy-gradient agent explores by its entropy, not epsilon
+            self.items["epsilon"].setTitle("Policy entropy")
         for key in ("return", "length", "epsilon", "loss", "mean_q"):
             y = values.get(key)
             if y is not None and np.isfinite(y).any():
                 self.curves[key].setData(x, y, connect="finite")
+        if len(x) and not np.isfinite(values.get("mean_q", np.zeros(0))).any():
+            self.items["mean_q"].setTitle("Mean Q estimate — none: this agent learns a policy")
         if "return" in values:
             self.curves["return_ma"].setData(x, moving_average(values["return"]), connect="finite")
         self._gradients(history.gradients)
