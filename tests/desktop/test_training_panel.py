@@ -102,6 +102,15 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     assert view.layer.currentText() == "conv2d_1"
     assert all(item.image.shape == (26, 26) for item in view.channel_images)
 
+    # pause and resume
+    qtbot.mouseClick(docks.panel.pause_button, Qt.MouseButton.LeftButton)
+    assert docks.session.run.paused
+    assert docks.panel.pause_button.text() == "Resume"
+    qtbot.waitUntil(lambda: docks.panel.phase.text() == "Paused", timeout=10_000)
+    qtbot.mouseClick(docks.panel.pause_button, Qt.MouseButton.LeftButton)
+    assert not docks.session.run.paused
+    assert docks.panel.pause_button.text() == "Pause"
+
     # editing the graph during the run: the run goes on, the panel says it trains a snapshot
     w.editor.set_params(w.document.graph.nodes[1].id, {"filters": 6})
     assert docks.panel.snapshot.isVisible()
