@@ -135,22 +135,22 @@ class RLPanel(QWidget):
         column = QVBoxLayout(body)
         column.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # rows at their size hint; the area scrolls
         column.addWidget(self.env)
-        column.addWidget(self.agent)
         network = QGroupBox("Network")
         network_box = QVBoxLayout(network)
         network_box.addWidget(self.check_label)
         network_box.addWidget(self.fit_button)
         column.addWidget(network)
-        column.addLayout(buttons)
-        column.addWidget(self.status)
+        column.addWidget(self.agent)
         column.addWidget(self._after_box())
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addLayout(buttons)  # always in reach, above the settings that scroll
+        layout.addWidget(self.status)
+        layout.addWidget(scroll, 1)
         self.set_running(False)
 
     def _after_box(self) -> QGroupBox:
