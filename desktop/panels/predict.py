@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.panels.data_picker import _POOL, readable_here, to_image
 
 TOP = 5
+MAX_WIDTH = 760
 
 
 class _Relay(QObject):
@@ -142,13 +143,19 @@ class PredictPanel(QWidget):
         top = QHBoxLayout()
         top.addLayout(form, 1)
         top.addWidget(self.picture)
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        body.setMaximumWidth(MAX_WIDTH)
+        layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.go)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
         layout.addStretch(1)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(body, 1)
+        outer.addStretch(0)
 
     # ---- runs and data -------------------------------------------------------------------------
     def refresh_runs(self) -> None:
@@ -157,6 +164,7 @@ class PredictPanel(QWidget):
         for run in reversed(self.project().runs):
             if run.weights:
                 self.run.addItem(run.label or run.id, run.id)
+        self.run.setPlaceholderText("no trained run yet" if not self.run.count() else "")
         index = self.run.findData(current)
         self.run.setCurrentIndex(max(index, 0))
 
