@@ -146,3 +146,35 @@ def test_variant_for_every_layer_keeps_the_output_layer() -> None:
     dense = [n for n in apply_variant(project, variant).main.nodes if n.type == "Dense"]
     assert {n.params["activation"] for n in dense[:-1]} == {"relu"}
     assert dense[-1].params["activation"] == "softmax"
+
+
+def _short_rl(project: Project) -> dict[str, Any]:
+    config = dict(project.training["rl"])
+    agent = dict(config["agent"])
+    budget = "total_steps" if agent["kind"] == "dqn" else "episodes"
+    agent[budget] = 40 if budget == "total_steps" else 3
+    if agent["kind"] == "dqn":
+        agent.update(learning_starts=8, batch_size=8)
+    return {**config, "agent": agent}
+
+
+RUN_KIND_EXAMPLES = [e for e in EXAMPLES if e.kind != "supervised"]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+@pytest.mark.parametrize("info", RUN_KIND_EXAMPLES, ids=[e.name for e in RUN_KIND_EXAMPLES])
+def test_rl_and_gan_examples_run_a_few_steps(info: Any, tmp_path: Path) -> None:
+    from core.training.messages import Failed
+
+    project = Project.load(info.path)
+    if info.kind == "gan":
+        config = {**project.training["gan"], "steps": 2, "sample_every": 1, "gradients_every": 1}
+        graphs = {name: g.to_dict() for name, g in project.graphs.items()}
+        job = Job(graphs, project.data, config, str(tmp_path), kind="gan")  # type: ignore[arg-type]
+    else:
+        graph = project.main.to_dict() if len(project.main) else None
+        job = Job(graph, {}, _short_rl(project), str(tmp_path), kind="rl")  # type: ignore[arg-type]
+    messages: list[Any] = []
+    result = run_job(job, messages.append, Flags())
+    assert not isinstance(result, Failed), result
