@@ -326,6 +326,8 @@ class RLLab(QObject):
                                   f"{answer['std']:.2f} (min {min(returns):.2f}, max {max(returns):.2f}).")
 
     last_evaluation: dict[str, Any] | None = None
+    exported: tuple[bool, str] | None = None
+    """The last export's outcome: (succeeded, output folder)."""
 
     def export(self, out: Path | None = None, parent: QWidget | None = None) -> bool:
         """Write the trained network as a SavedModel with ``layerbench export`` in a child process."""

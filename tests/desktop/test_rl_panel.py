@@ -173,6 +173,23 @@ def test_frames_arrive_during_a_cartpole_run(qtbot: Any, lab_factory: Any, engin
     assert lab.panel.export_button.isEnabled()
 
 
+@pytest.mark.slow
+@pytest.mark.tf
+def test_the_agent_network_is_exported_as_a_saved_model(qtbot: Any, lab_factory: Any, engine: Any,
+                                                        tmp_path: Path) -> None:
+    graph = Graph.from_dict(mlp_graph((4,), (8,), 2, "softmax"))
+    lab, project, _ = lab_factory(graph, lambda: engine)
+    configure(qtbot, lab, {"env": {"id": "CartPole-v1"}, "agent": {"kind": "reinforce", "episodes": 3},
+                           "frame_fps": 0, "evaluation": {"episodes": 1}})
+    with qtbot.waitSignal(lab.run_ended, timeout=RUN_TIMEOUT):
+        assert lab.start()
+    assert lab.run_id is not None and project.run(lab.run_id).weights
+    assert lab.export(tmp_path / "agent")
+    qtbot.waitUntil(lambda: lab.exported is not None, timeout=120_000)
+    assert lab.exported == (True, str(tmp_path / "agent")), lab.panel.result.text()
+    assert (tmp_path / "agent" / "saved_model.pb").is_file()
+
+
 def test_a_stored_run_of_a_reopened_project_is_evaluated(qtbot: Any, lab_factory: Any, tmp_path: Path) -> None:
     from core.rl.config import RLConfig
     from core.rl.play import store_run
