@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from desktop.panels.data_picker import _POOL, readable_here, to_image
 
 TOP = 5
+LIVE = "__live__"
 MAX_WIDTH = 760
 
 
@@ -94,6 +95,8 @@ class PredictPanel(QWidget):
                  request: Callable[..., int], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project, self.graph, self.request = project, graph, request
+        self.live: Callable[[], tuple[dict[str, Any], str] | None] = lambda: None
+        """The run in progress as (graph, latest checkpoint file), when it has one."""
         self.data: Any = None
         self.sample: np.ndarray | None = None
         self.truth: str = ""
@@ -161,6 +164,8 @@ class PredictPanel(QWidget):
     def refresh_runs(self) -> None:
         current = self.run.currentData()
         self.run.clear()
+        if self.live() is not None:
+            self.run.addItem("Current run (latest epoch's weights)", LIVE)
         for run in reversed(self.project().runs):
             if run.weights:
                 self.run.addItem(run.label or run.id, run.id)
@@ -247,10 +252,16 @@ class PredictPanel(QWidget):
             self.status.setText("Choose a trained run and a sample first.")
             return
         project = self.project()
-        run = project.run(run_id)
-        graph = run.info.get("graph") or self.graph().to_dict()
-        self.pending = self.request(graph, project.weights_npz(run_id), self.sample[None, ...],
-                                    self.features.isChecked())
+        live = self.live() if run_id == LIVE else None
+        if run_id == LIVE and live is None:
+            self.status.setText("The current run has no finished epoch yet.")
+            return
+        if live is not None:
+            graph, weights = live[0], live[1]
+        else:
+            run = project.run(run_id)
+            graph, weights = run.info.get("graph") or self.graph().to_dict(), project.weights_npz(run_id)
+        self.pending = self.request(graph, weights, self.sample[None, ...], self.features.isChecked())
         self.status.setText("Predicting… (the first prediction starts the worker: a few seconds)")
 
     def show_result(self, result: Any) -> None:

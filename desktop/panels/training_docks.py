@@ -5,6 +5,7 @@ project, overlay ticked runs). ``install_training_docks(window)`` is the one cal
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
 
+from core.training.checkpoint import RunFolder
 from core.training.config import describe_error
 from core.training.messages import Failed, Finished
 from desktop.panels.health_banner import flagged_layers
@@ -73,6 +75,7 @@ class TrainingDocks(QObject):
         self.session = TrainingSession(self)
         self.panel = TrainingPanel()
         self.predict = PredictPanel(self.project, lambda: self.window.document.graph, self._request)
+        self.predict.live = self._live_weights
         self.predictor: Any = None
         self.host = DashboardHost(self._push, [(self.predict, "Predict")])
         self.runs = RunsPanel(self.project)
@@ -286,6 +289,9 @@ class TrainingDocks(QObject):
         s = self.session
         if s.run is not None and s.config is not None:
             self.panel.show_progress(s.progress, s.config.batch_size)
+            if s.progress.epoch != self._predict_epoch:  # a new checkpoint to predict with
+                self._predict_epoch = s.progress.epoch
+                self.predict.refresh_runs()
         if self.host.dashboard is not None and self.host.shown():
             self.host.dashboard.refresh(self.curves(), s)
         self._colour_canvas()
@@ -311,6 +317,16 @@ class TrainingDocks(QObject):
             self.predictor = Predictor()
             self.predictor.predicted.connect(self.predict.show_result, thread="main")
         return int(self.predictor.request(graph, weights, x, feature_maps))
+
+    _predict_epoch = -1
+
+    def _live_weights(self) -> tuple[dict[str, Any], str] | None:
+        """The running run's graph and latest checkpoint (written after each epoch), if any."""
+        run = self.session.run
+        if run is None or not self.session.running:
+            return None
+        checkpoint = RunFolder(Path(run.job.run_dir)).weights
+        return (run.job.graph, str(checkpoint)) if checkpoint.exists() else None
 
     def _sample_features(self, maps: dict[str, Any], sample: Any) -> None:
         view = self.dashboard.features

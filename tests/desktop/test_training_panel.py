@@ -16,7 +16,9 @@ from PySide6.QtCore import Qt
 from core.graph.model import Edge, Graph
 from desktop.document import Document
 from desktop.main_window import MainWindow
+from desktop.panels.predict import LIVE
 from desktop.panels.training_docks import TrainingDocks, install_training_docks
+from desktop.plots.feature_maps import normalise
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
 TIMEOUT = 120_000
@@ -115,6 +117,25 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     w.editor.set_params(w.document.graph.nodes[1].id, {"filters": 6})
     assert docks.panel.snapshot.isVisible()
     assert docks.session.run.job.graph["nodes"][1]["params"]["filters"] == 4
+
+    # feature maps of a chosen sample, predicted with the running run's latest checkpoint
+    qtbot.waitUntil(lambda: docks._live_weights() is not None, timeout=TIMEOUT)
+    predict = docks.predict
+    predict.refresh_runs()
+    assert predict.run.currentData() == LIVE
+    predict.split.setCurrentText("validation")
+    predict.choose_sample()
+    qtbot.waitUntil(lambda: predict.sample is not None, timeout=TIMEOUT)
+    predict.index.setValue(7)
+    predict.choose_sample()
+    predict.features.setChecked(True)
+    qtbot.mouseClick(predict.go, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: predict.result is not None, timeout=TIMEOUT)
+    assert not predict.result.error, predict.result.error
+    assert predict.result.features["conv2d_1"].shape == (26, 26, 4)
+    assert docks.dashboard.tabs.currentWidget() is view
+    assert "chosen sample" in view.caption.text()
+    np.testing.assert_array_equal(view.input_image.image, normalise(predict.sample[..., 0]))
 
     stop_and_wait(qtbot, docks, 0)
     project = docks.project()
