@@ -238,3 +238,22 @@ def test_main_window_shows_the_rl_docks_for_an_rl_project(qtbot: Any, window: An
     window.set_document(Document(Graph()))
     qtbot.waitUntil(lambda: not window.docks["rl"].isVisible(), timeout=5_000)
     hooks.close()
+
+
+def test_new_from_the_q_network_template_opens_the_rl_lab(qtbot: Any, window: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.dialogs import templates
+
+    def pick_q_network(dialog: templates.TemplateGallery) -> int:
+        names = [dialog.list.item(i).data(templates.NAME_ROLE) for i in range(dialog.list.count())]
+        dialog.list.setCurrentRow(names.index("dqn_qnetwork"))
+        return 1
+
+    monkeypatch.setattr(templates.TemplateGallery, "exec", pick_q_network)
+    window.actions_by_id["file.new"].trigger()
+    assert window.document.project.kind == "rl"
+    hooks = window.rl_hooks
+    qtbot.waitUntil(lambda: hooks.lab is not None and window.docks["rl_live"].isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: hooks.lab.panel.env_info is not None, timeout=20_000)
+    assert hooks.lab.panel.agent.kind() == "dqn" and hooks.lab.panel.start_button.isEnabled()
+    hooks.close()
