@@ -31,6 +31,15 @@ if TYPE_CHECKING:
 REFRESH_MS = 33
 
 
+def _preferred_interval() -> int:
+    """The plot refresh interval from Preferences (30 Hz unless the user chose otherwise)."""
+    try:
+        from desktop.dialogs.preferences import load
+    except ImportError:
+        return REFRESH_MS
+    return int(load().plot_interval_ms)
+
+
 def default_recipe(graph: Any) -> dict[str, Any]:
     """A dataset that fits the graph's input, so Start works on a fresh project."""
     shape = next((n.params.get("shape") for n in graph.nodes if n.type == "Input"), None) or []
@@ -89,7 +98,7 @@ class TrainingDocks(QObject):
         self._fill_docks()
         self._connect()
         self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer.setInterval(_preferred_interval())
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self._check_document()
@@ -107,6 +116,7 @@ class TrainingDocks(QObject):
     def became_visible(self, dock: QDockWidget) -> None:
         if dock is self.docks["dashboard"]:
             self.host.get()
+            self.timer.setInterval(_preferred_interval())
         elif dock is self.docks["training"]:
             self.panel.data.became_visible()
 

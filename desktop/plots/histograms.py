@@ -1,4 +1,4 @@
-"""Weight and bias histograms over epochs, per layer: one step curve per epoch, older epochs paler."""
+"""Weight and bias histograms over epochs, per layer: one curve per epoch, older epochs paler; weight norms."""
 
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ class HistogramView(QWidget):
         self.layer.setObjectName("histogram_layer")
         self.layer.setMinimumWidth(160)
         self.layer.currentTextChanged.connect(lambda _t: self._redraw(force=True))
+        self.kind = QComboBox()
+        self.kind.setObjectName("histogram_kind")
+        self.kind.addItems(["weights", "biases"])
+        self.kind.currentTextChanged.connect(lambda _t: self._redraw(force=True))
         self.plot = LivePlot("Weight distribution per epoch", "weight value", "count", smoothing=False)
         self.plot.setObjectName("plot_histograms")
         self.norms = LivePlot("Weight norm per layer", "epoch", "‖w‖", smoothing=False)
@@ -31,6 +35,7 @@ class HistogramView(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer)
+        top.addWidget(self.kind)
         top.addWidget(self.caption, 1)
         row = QHBoxLayout()
         row.addWidget(self.plot, 3)
@@ -40,7 +45,7 @@ class HistogramView(QWidget):
         layout.addLayout(top)
         layout.addLayout(row, 1)
         self.messages: list[Weights] = []
-        self._drawn = (0, "")
+        self._drawn: tuple[int, str, str] = (0, "", "")
 
     def show_weights(self, messages: Sequence[Weights]) -> None:
         self.messages = list(messages)
@@ -56,22 +61,26 @@ class HistogramView(QWidget):
         self._redraw()
 
     def _redraw(self, force: bool = False) -> None:
-        key = (len(self.messages), self.layer.currentText())
+        key = (len(self.messages), self.layer.currentText(), self.kind.currentText())
         if key == self._drawn and not force:
             return
         self._drawn = key
         self.plot.remove_curves()
         name = self.layer.currentText()
-        shown = [m for m in self.messages if name in m.histograms][-MAX_EPOCHS_SHOWN:]
+        biases = self.kind.currentText() == "biases"
+        table = (lambda m: getattr(m, "bias_histograms", {})) if biases else (lambda m: m.histograms)
+        shown = [m for m in self.messages if name in table(m)][-MAX_EPOCHS_SHOWN:]
         cmap = pg.colormap.get("CET-L8") if "CET-L8" in pg.colormap.listMaps() else pg.colormap.get("viridis")
         for i, msg in enumerate(shown):
-            counts, edges = msg.histograms[name]
+            counts, edges = table(msg)[name]
             tint = cmap.map(0.15 + 0.8 * (i / max(len(shown) - 1, 1)), mode="qcolor").name()
             centres = (np.asarray(edges[:-1]) + np.asarray(edges[1:])) / 2
             spec = CurveSpec(f"epoch {msg.epoch + 1}", tint, 2.0 if i == len(shown) - 1 else 1.0)
             self.plot.set_curve(f"h{msg.epoch}", spec, centres, np.asarray(counts, dtype="float64"))
         if shown:
-            self.caption.setText(f"{name}: {len(shown)} epochs (newest darkest)")
+            self.caption.setText(f"{name} {self.kind.currentText()}: {len(shown)} epochs (newest darkest)")
+        elif name:
+            self.caption.setText(f"{name} has no {self.kind.currentText()}")
         self._draw_norms()
 
     def _draw_norms(self) -> None:

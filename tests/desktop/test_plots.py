@@ -145,10 +145,18 @@ def test_histograms_and_confusion(qtbot: Any) -> None:
 
     hist = HistogramView()
     qtbot.addWidget(hist)
-    msgs = [Weights(e, {"dense_1": np.histogram(np.random.default_rng(e).normal(size=100), bins=10)},
-                    {"dense_1": 1.0 + e}) for e in range(3)]
+    msgs = [Weights(e, histograms={"dense_1": np.histogram(np.random.default_rng(e).normal(size=100), bins=10)},
+                    norms={"dense_1": 1.0 + e}) for e in range(3)]
     hist.show_weights(msgs)
     assert len(hist.plot.curves) == 3
+    hist.kind.setCurrentText("biases")
+    assert len(hist.plot.curves) == 0
+    assert "no biases" in hist.caption.text()
+    msgs = [Weights(e, histograms={"dense_1": np.histogram(np.ones(4), bins=3)},
+                    bias_histograms={"dense_1": np.histogram(np.zeros(2), bins=3)}, norms={"dense_1": 1.0})
+            for e in range(2)]
+    hist.show_weights(msgs)
+    assert len(hist.plot.curves) == 2
     conf = ConfusionView()
     qtbot.addWidget(conf)
     conf.show_confusion(Confusion(0, np.array([[5, 1], [2, 7]]), ["a", "b"]))
