@@ -259,6 +259,10 @@ class RLLab(QObject):
         self.follow()
         if self.run is not None and self.live.isVisible():
             self.live.refresh(self.run)
+        snap = getattr(self.run, "last_q_table", None)
+        if snap is not None and self.config is not None and (self.mdp.learned is None or
+                                                             self.mdp.learned[1] is not snap.q):
+            self.mdp.set_learned(self.config.env.id, snap.q, snap.episode)
 
     # ---- after training ------------------------------------------------------------------------
     def _agent_request(self) -> dict[str, Any] | None:

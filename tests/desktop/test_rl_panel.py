@@ -98,6 +98,13 @@ def test_q_learning_run_starts_plots_and_stops(qtbot: Any, lab_factory: Any, eng
     assert lab.panel.start_button.isEnabled() and not lab.panel.stop_button.isEnabled()
     assert [r.info["kind"] for r in project.runs] == ["rl"]
     assert lab.live.qtable.image.image.shape == (16, 4)
+    # the learned table on the MDP grid, beside the exact solution
+    assert lab.mdp.learned_button.isEnabled()
+    qtbot.mouseClick(lab.mdp.learned_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.mdp.answer is not None and lab.mdp.answer["method"] == "learned", timeout=20_000)
+    assert lab.mdp.grid.arrow_count() == 11 and "Learned by Q-learning" in lab.mdp.status.text()
+    lab.mdp.show_state(0, 0)
+    assert "learned max Q" in lab.mdp.details.toPlainText()
     # after training: evaluate and watch the greedy agent (jobs in child processes)
     lab.panel.episodes.setValue(5)
     qtbot.mouseClick(lab.panel.evaluate_button, Qt.MouseButton.LeftButton)
