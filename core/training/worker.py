@@ -161,6 +161,31 @@ def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
                     device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
 
 
+def _setup(job: Job, config: TrainingConfig, send: Callable[[Message], None]) -> tuple[Graph, Dataset]:
+    """Devices first (before TensorFlow initialises), then the seed, the graph and the data fitted to it."""
+    policy = setup_device(config.device, config.mixed_precision, job.virtual_cpus)
+    import keras
+
+    if policy != "float32":
+        send(Log("info", f"mixed precision: {policy} (variables stay float32)"))
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    send(Phase("loading data"))
+    graph = Graph.from_dict(job.graph)
+    data = with_validation(fit_to_graph(load_dataset(job.data), graph, config.loss), config.validation_split)
+    return graph, data
+
+
+def _context(config: TrainingConfig, send: Callable[[Message], None], control: Control, inner: Any,
+             folder: RunFolder, names: list[str], data: Dataset) -> RunContext:
+    val = len(data.validation) > 0
+    ctx = RunContext(config, send, control, inner, folder, History(), names, sample=data.train.x[:64],
+                     eval_x=data.validation.x if val else data.train.x[:1000],
+                     eval_y=data.validation.y if val else data.train.y[:1000], classes=data.classes)
+    ctx.checkpoints = BackgroundCheckpoints(inner, folder, send)
+    return ctx
+
+
 def train(job: Job, send: Callable[[Message], None], control: Control) -> Message:
     """Run ``job`` to the end and return (and send) its ``Finished`` or ``Failed`` message."""
     config = TrainingConfig.from_dict(job.config)
@@ -169,17 +194,7 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
         from core.training.distributed import train_multi_worker
 
         return train_multi_worker(job, send, control)
-    policy = setup_device(config.device, config.mixed_precision, job.virtual_cpus)
-    import keras
-
-    if policy != "float32":
-        send(Log("info", f"mixed precision: {policy} (variables stay float32)"))
-
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
-    send(Phase("loading data"))
-    graph = Graph.from_dict(job.graph)
-    data = with_validation(fit_to_graph(load_dataset(job.data), graph, config.loss), config.validation_split)
+    graph, data = _setup(job, config, send)
     send(Phase("building"))
     folder = RunFolder(Path(job.run_dir))
     folder.path.mkdir(parents=True, exist_ok=True)
@@ -188,11 +203,7 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
         send(Log("info", f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replicas"))
     with strategy.scope():
         model, inner, names = _build(job, config, graph)
-    ctx = RunContext(config, send, control, inner, folder, History(), names, sample=data.train.x[:64],
-                     eval_x=data.validation.x if len(data.validation) else data.train.x[:1000],
-                     eval_y=data.validation.y if len(data.validation) else data.train.y[:1000],
-                     classes=data.classes)
-    ctx.checkpoints = BackgroundCheckpoints(inner, folder, send)
+    ctx = _context(config, send, control, inner, folder, names, data)
     start = _resume(job, folder, model, inner, ctx)
     ctx.epochs_done = start
     _fit(job, config, data, ctx, model, start)
