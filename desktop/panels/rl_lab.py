@@ -342,6 +342,8 @@ class RLLab(QObject):
     def close(self) -> None:
         self.timer.stop()
         self.jobs.close()
+        if self.export_job is not None and self.export_job.is_running():
+            self.export_job.cancel()
         self.mdp.close_jobs()
         if self.run is not None and not self.run.done:
             self.run.stop()

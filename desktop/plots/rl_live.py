@@ -42,6 +42,7 @@ class RLLiveView(QWidget):
 
     def reset(self, tabular: bool, action_names: tuple[str, ...]) -> None:
         """A new run: empty curves and Q-table; the Q-table tab only for a tabular agent."""
+        self.frames.stop_playback()
         self.curves.clear()
         self.curves.set_tabular(tabular)
         self.qtable.clear()
