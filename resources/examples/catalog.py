@@ -292,7 +292,8 @@ def qlearning() -> Example:
     return Example(
         "qlearning_frozenlake", "Q-learning on FrozenLake", "RL",
         "A table of Q-values learned from experience on the slippery 4x4 lake: epsilon-greedy exploration, "
-        "then the table settles. The reward curve rises to about 0.7 (the best any policy can do there).",
+        "then the table settles. Measured: 5,000 episodes in about 20 s, the greedy policy then reaches the goal "
+        "about 60% of the time; the exact solution (the MDP example) shows how far that is from the best.",
         {"main": chain("qlearning", [])}, {},
         _rl({"kind": "qlearning", "episodes": 5000, "epsilon_decay_episodes": 2500, "alpha": 0.1},
             {"id": "FrozenLake-v1"}), kind="rl")
@@ -302,7 +303,8 @@ def dqn() -> Example:
     return Example(
         "dqn_cartpole", "DQN on CartPole", "RL",
         "A Q-network learns to balance the pole from a replay buffer with a target network. The episode return "
-        "climbs from about 20 towards 200 as epsilon decays; the loss is Huber on the TD error.",
+        "climbs from about 20 towards 200 as epsilon decays; the loss is Huber on the TD error. Measured: greedy "
+        "evaluation 259 (of 500) after 15,000 steps, about two minutes on two CPU cores.",
         {"main": template("dqn_qnetwork")}, {},
         _rl({"kind": "dqn", "total_steps": 15000, "learning_starts": 500, "epsilon_decay_steps": 5000,
              "target_update_every": 250, "buffer_size": 10000}, {"id": "CartPole-v1"}), kind="rl")
@@ -312,9 +314,13 @@ def reinforce() -> Example:
     return Example(
         "reinforce_cartpole", "REINFORCE on CartPole", "RL",
         "A policy network outputs action probabilities and is pushed towards actions that led to high returns. "
-        "Noisier than DQN, no replay buffer: compare the two reward curves.",
+        "Noisier than DQN, no replay buffer: compare the two reward curves. Measured: returns reach 500 around "
+        "episode 200 and keep swinging (greedy evaluation about 140 at the end), 400 episodes in under a minute. "
+        "The entropy bonus keeps it exploring: set it to 0 and a learning rate of 0.01 and the policy can "
+        "collapse to always pushing one way (return 9).",
         {"main": template("policy_network")}, {},
-        _rl({"kind": "reinforce", "episodes": 400}, {"id": "CartPole-v1"}), kind="rl")
+        _rl({"kind": "reinforce", "episodes": 400, "entropy_coef": 0.01,
+             "optimizer": {"name": "Adam", "params": {"learning_rate": 0.003}}}, {"id": "CartPole-v1"}), kind="rl")
 
 
 BUILDERS += [gan, mdp, qlearning, dqn, reinforce]
