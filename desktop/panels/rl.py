@@ -243,11 +243,19 @@ class RLPanel(QWidget):
     # ---- settings ------------------------------------------------------------------------------
     def config_data(self) -> dict[str, Any]:
         """The settings as an ``RLConfig`` dict without the graph (a bad custom map raises ``EnvError``)."""
-        return {"env": {"id": self.env.env_id(), "options": self.env.options()}, "agent": self.agent.agent_data(),
-                "seed": self.agent.seed.value(), "frame_fps": self.agent.fps.value(),
-                "evaluation": {"episodes": self.agent.eval_episodes.value()}}
+        base = self._base
+        env = {**base.get("env", {}), "id": self.env.env_id(), "options": self.env.options()}
+        if env["id"] != base.get("env", {}).get("id"):
+            env.pop("max_episode_steps", None)  # a limit chosen for another environment
+        evaluation = {**base.get("evaluation", {}), "episodes": self.agent.eval_episodes.value()}
+        # settings the panel has no editor for (threads, evaluation during training, ...) are kept as loaded
+        return {**base, "env": env, "agent": self.agent.agent_data(), "seed": self.agent.seed.value(),
+                "frame_fps": self.agent.fps.value(), "evaluation": evaluation}
+
+    _base: dict[str, Any] = {}  # replaced, never mutated
 
     def set_config(self, data: dict[str, Any]) -> None:
+        self._base = {k: v for k, v in data.items() if k != "graph"}
         env = data.get("env", {})
         self.env.set_env(str(env.get("id", "CartPole-v1")), dict(env.get("options", {})))
         self.agent.set_agent(dict(data.get("agent", {})))

@@ -264,3 +264,21 @@ def test_new_from_the_q_network_template_opens_the_rl_lab(qtbot: Any, window: An
     qtbot.waitUntil(lambda: hooks.lab.panel.env_info is not None, timeout=20_000)
     assert hooks.lab.panel.agent.kind() == "dqn" and hooks.lab.panel.start_button.isEnabled()
     hooks.close()
+
+
+@pytest.mark.parametrize("name", ["dqn_cartpole", "reinforce_cartpole", "qlearning_frozenlake"])
+def test_an_example_projects_settings_come_back_unchanged(qtbot: Any, lab_factory: Any, name: str) -> None:
+    from core.rl.config import RLConfig
+
+    path = Path(__file__).parents[2] / "resources" / "examples" / f"{name}.layerbench"
+    if not path.is_file():
+        pytest.skip(f"no example {name}")
+    project = Project.load(path)
+    lab, _, _ = lab_factory(project.main, project=project)
+    lab.follow()
+    stored = project.training["rl"]
+    qtbot.waitUntil(lambda: lab.panel.env_info is not None and lab.panel.env_info.id == stored["env"]["id"],
+                    timeout=20_000)
+    assert lab.panel.refusal is None
+    config = lab.make_config()
+    assert config == RLConfig.model_validate({**stored, "graph": config.graph})
