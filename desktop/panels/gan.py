@@ -314,25 +314,25 @@ class _Hooks(QObject):
         self.timer.start()
 
     def remember(self, *_: object) -> None:
-        """Keep a copy of a GAN project's settings as it is opened, before any other panel rewrites
-        ``project.training``; ``check`` puts them back if they went missing."""
-        project = self.window.document.project
+        """On a document switch (and at once): follow the new document's edits, and keep a copy of a GAN
+        project's settings before any other panel rewrites ``project.training`` (``check`` puts them back)."""
+        doc = self.window.document
+        if doc is not self._doc:  # the old document is deleted with its connections
+            self._doc = doc
+            doc.info_changed.connect(self._graph_edited)
+        project = doc.project
         if project is not None and project.kind == "gan" and "gan" in project.training:
             self.settings[project] = copy.deepcopy(project.training["gan"])
 
     def check(self) -> None:
         from desktop.panels.rnn_inspector import has_recurrent
 
+        self.remember()
         doc = self.window.document
-        if doc is not self._doc:  # the old document is deleted with its connections
-            self._doc = doc
-            doc.info_changed.connect(self._graph_edited)
         project = doc.project
-        if project is not None and project.kind == "gan":
-            if "gan" in project.training:
-                self.settings[project] = copy.deepcopy(project.training["gan"])
-            elif project in self.settings:
-                project.training["gan"] = copy.deepcopy(self.settings[project])
+        if project is not None and project.kind == "gan" and "gan" not in project.training and \
+                project in self.settings:
+            project.training["gan"] = copy.deepcopy(self.settings[project])
         wanted = {"gan": doc.project is not None and doc.project.kind == "gan", "rnn": has_recurrent(doc.graph)}
         for key, on in wanted.items():
             if on != self.state[key]:

@@ -21,6 +21,11 @@ TINY = GanConfig(steps=100_000, batch_size=16, sample_every=2, gradients_every=2
                  diversity_samples=16, interpolation_steps=5)
 
 
+def shown(dock: Any) -> bool:
+    """The dock is open (possibly as a tab behind another)."""
+    return bool(dock.toggleViewAction().isChecked())
+
+
 @pytest.fixture
 def engine() -> Iterator[Any]:
     from core.training.engine import TrainingEngine
@@ -147,20 +152,20 @@ def test_gan_dock_only_for_gan_projects(qtbot: Any) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.docks["gan"].isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: shown(window.docks["gan"]), timeout=15_000)
     window.docks["gan"].raise_()
     qtbot.waitUntil(lambda: window.gan_hooks.gan is not None, timeout=15_000)
     assert window.gan_hooks.gan.form.steps.value() == TINY.steps
-    assert not window.docks["rnn"].isVisible()
+    assert not shown(window.docks["rnn"])
     cockpit = window.gan_hooks.gan
-    assert not cockpit.error.isVisible()
+    assert cockpit.error.isHidden()
     window.projects.switch_graph("discriminator")
     first = next(n for n in window.document.graph.nodes if n.type == "Input")
     window.editor.set_params(first.id, {"shape": [8, 8, 3]})  # an edit on the canvas: the pair no longer fits
-    qtbot.waitUntil(lambda: cockpit.error.isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: not cockpit.error.isHidden(), timeout=15_000)  # shown (its tab may be behind)
     assert "(8, 8, 1)" in cockpit.error.text() and "(8, 8, 3)" in cockpit.error.text()
     window.projects.replace(Document(dcgan_digits()[0]))
-    qtbot.waitUntil(lambda: not window.docks["gan"].isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: not shown(window.docks["gan"]), timeout=15_000)
     window.document.mark_saved()
     window.projects.timer.stop()
 

@@ -25,6 +25,11 @@ def rnn_project(kind: str = "SimpleRNN") -> Project:
                    training={"loss": "mse"})
 
 
+def shown(dock: Any) -> bool:
+    """The dock is open (possibly as a tab behind another)."""
+    return bool(dock.toggleViewAction().isChecked())
+
+
 @pytest.fixture
 def engine() -> Iterator[Any]:
     from core.training.engine import TrainingEngine
@@ -104,12 +109,12 @@ def test_rnn_dock_only_for_recurrent_graphs(qtbot: Any) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.docks["rnn"].isVisible(), timeout=15_000)
-    assert not window.docks["gan"].isVisible()
+    qtbot.waitUntil(lambda: shown(window.docks["rnn"]), timeout=15_000)
+    assert not shown(window.docks["gan"])
     window.docks["rnn"].raise_()
     qtbot.waitUntil(lambda: window.docks["rnn"].widget().inspector is not None, timeout=15_000)
     assert window.docks["rnn"].widget().inspector.layer.currentText() == "simple_rnn_1"
     window.projects.replace(Document(chain([("Input", {"shape": [4]}), ("Dense", {"units": 1})])))
-    qtbot.waitUntil(lambda: not window.docks["rnn"].isVisible(), timeout=15_000)
+    qtbot.waitUntil(lambda: not shown(window.docks["rnn"]), timeout=15_000)
     window.document.mark_saved()
     window.projects.timer.stop()
