@@ -53,7 +53,7 @@ def activations() -> Example:
         {"main": mlp("activations", 2, [32, 32], 2, activation="tanh")},
         {"source": "toy.spiral", "options": {"samples": 600, "noise": 0.1, "seed": 0}},
         train(optimizer={"name": "adam", "learning_rate": 0.01}, epochs=60, batch_size=32),
-        variants=[variant(a, layer="Dense", params={"activation": a}) for a in ("sigmoid", "relu", "gelu")])
+        variants=[variant(a, layer="Dense", all=True, params={"activation": a}) for a in ("sigmoid", "relu", "gelu")])
 
 
 def mse_vs_mae() -> Example:
@@ -106,8 +106,8 @@ def regularization() -> Example:
         {"source": "digits", "preprocess": {"scaling": "minmax", "validation": 0.5, "limit": 300}},
         train(optimizer={"name": "adam", "learning_rate": 0.001}, epochs=100, batch_size=32,
               monitors={"weight_histograms": True}),
-        variants=[variant("L2", layer="Dense", params={"kernel_regularizer": {"l1": 0.0, "l2": 0.001}}),
-                  variant("L1", layer="Dense", params={"kernel_regularizer": {"l1": 0.0001, "l2": 0.0}}),
+        variants=[variant("L2", layer="Dense", all=True, params={"kernel_regularizer": {"l1": 0.0, "l2": 0.001}}),
+                  variant("L1", layer="Dense", all=True, params={"kernel_regularizer": {"l1": 0.0001, "l2": 0.0}}),
                   variant("dropout", layer="Dropout", params={"rate": 0.5})])
 
 
@@ -169,7 +169,7 @@ def stride() -> Example:
         {"main": conv_digits("stride", ("Conv2D", {"filters": 16, "strides": [2, 2], "padding": "same"}),
                              ("Conv2D", {"filters": 16, "padding": "same"}))},
         DIGITS, train(epochs=15),
-        variants=[variant("stride 1", layer="Conv2D", params={"strides": [1, 1]})])
+        variants=[variant("stride 1", layer="Conv2D", all=True, params={"strides": [1, 1]})])
 
 
 def bottleneck() -> Example:

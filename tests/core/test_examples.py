@@ -178,3 +178,12 @@ def test_rl_and_gan_examples_run_a_few_steps(info: Any, tmp_path: Path) -> None:
     messages: list[Any] = []
     result = run_job(job, messages.append, Flags())
     assert not isinstance(result, Failed), result
+
+
+def test_activation_variant_changes_the_hidden_layers() -> None:
+    from resources.examples.variants import apply_variant
+
+    project = Project.load(folder() / "activations.layerbench")
+    sigmoid = project.training["example"]["variants"][0]
+    dense = [n for n in apply_variant(project, sigmoid).main.nodes if n.type == "Dense"]
+    assert [n.params["activation"] for n in dense] == ["sigmoid", "sigmoid", "softmax"]
