@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAYERBENCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LAYERBENCH_SETTINGS", str(tmp_path / "settings.ini"))  # own file per test (and worker)
+
+
+@pytest.fixture(autouse=True)
+def tf_guard() -> Callable[[], None]:
+    """``tf_guard()`` asserts the test did not bring TensorFlow into this (GUI) process.
+
+    Autouse, so it runs before the test's other fixtures: under xdist an earlier core test in the same
+    worker may have imported TensorFlow already, and then there is nothing this process can prove.
+    """
+    preloaded = "tensorflow" in sys.modules
+
+    def check() -> None:
+        assert preloaded or "tensorflow" not in sys.modules, "the GUI process imported TensorFlow"
+
+    return check
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -33,10 +34,9 @@ def test_tensorflow_not_imported_after_window_is_shown(tmp_path: Path) -> None:
     assert "HEAVY []" in out.stdout
 
 
-def test_main_window_shown_in_process_has_no_tensorflow(window: MainWindow) -> None:
-    # meaningful when this file runs alone; other test modules may import TensorFlow themselves
+def test_main_window_shown_in_process_has_no_tensorflow(window: MainWindow, tf_guard: Callable[[], None]) -> None:
     assert window.isVisible()
-    assert "tensorflow" not in sys.modules or any("tf" in m for m in sys.argv)
+    tf_guard()
 
 
 def test_dock_layout_and_geometry_are_remembered(qtbot) -> None:  # type: ignore[no-untyped-def]
