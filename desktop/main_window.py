@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         install_training_docks(self)  # empty shells; before restoreState so their places are restored too
         install_gan_docks(self)  # GAN cockpit and RNN inspector: empty until a GAN project / recurrent graph
         install_rl_docks(self)  # RL panel, live view and MDP view: hidden until an RL project is open
+        self.docks["inspector"].raise_()  # the editing docks lead their tab groups on a fresh layout
+        self.docks["summary"].raise_()
         self._restore_settings()
 
     # ---- construction ---------------------------------------------------------------------------
