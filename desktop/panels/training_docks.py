@@ -180,9 +180,11 @@ class TrainingDocks(QObject):
     def _settings_edited(self) -> None:
         if self.panel.form.error():
             return
+        config = self.panel.form.config()
         training = self.project().training
-        training.clear()
-        training.update(self.panel.form.config().to_dict())
+        for key in [k for k in training if k in type(config).model_fields]:
+            del training[key]  # keys of other panels ("gan", "rl", "example") stay
+        training.update(config.to_dict())
 
     def _data_edited(self, recipe: dict[str, Any]) -> None:
         data = self.project().data
