@@ -1,0 +1,1 @@
+"""Hardening: hostile files, injected faults and long sessions."""
