@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export QT_QPA_PLATFORM ?= offscreen
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: run test bench lint screenshots clean venv sysdeps
+.PHONY: run test bench lint screenshots bundle clean venv sysdeps
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(MAKE) --no-print-directory sysdeps
@@ -22,7 +22,7 @@ venv: $(STAMP)
 # desktop-file-utils serve the screenshots and the start-menu tests. Installed where apt exists and missing.
 SYSPKGS := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-cursor0 \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
-	libxcb-xinerama0 libxcb-xkb1 desktop-file-utils shared-mime-info xvfb xauth
+	libxcb-xinerama0 libxcb-xkb1 desktop-file-utils shared-mime-info appstream xvfb xauth
 sysdeps:
 	@if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then \
 		missing=""; for p in $(SYSPKGS); do \
@@ -48,6 +48,9 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py screenshots
+
+bundle: $(STAMP)
+	$(BIN)/python scripts/bundle.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
