@@ -172,7 +172,24 @@ class Project:
         """Read and check a project file; every problem is a ``ProjectError`` saying what and where."""
         from core.project.io import load_project
 
-        return load_project(Path(path))
+        project = load_project(Path(path))
+        project.data = resolve_data_paths(project.data, Path(path).resolve().parent)
+        return project
 
     def _attach(self, blobs: Mapping[str, Blob]) -> None:
         self._blobs.update(blobs)
+
+
+def resolve_data_paths(recipe: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """A data recipe whose relative ``path`` option is taken from ``folder`` (the project's), when it is there.
+
+    A project and its data files travel together (the examples ship theirs in ``data/``), so a relative
+    path means "beside the project", wherever the app was started from.
+    """
+    options = recipe.get("options")
+    if not isinstance(options, dict) or not isinstance(options.get("path"), str):
+        return recipe
+    path = Path(options["path"]).expanduser()
+    if path.is_absolute() or not (folder / path).exists():
+        return recipe
+    return {**recipe, "options": {**options, "path": str(folder / path)}}

@@ -11,7 +11,7 @@ import pytest
 
 from core.data.load import load_dataset
 from core.gan.config import GanConfig
-from core.project.project import Project
+from core.project.project import Project, resolve_data_paths
 from core.rl.config import RLConfig
 from core.training.config import TrainingConfig
 from core.training.messages import Finished
@@ -43,7 +43,8 @@ def settled(project: dict[str, Any]) -> dict[str, Any]:
         training["rl"] = RLConfig.model_validate(training["rl"]).model_dump(mode="json")
     else:
         training["gan"] = GanConfig.from_dict(training["gan"]).to_dict()
-    return {**project, "training": training, "app_version": ""}
+    data = resolve_data_paths(project["data"], folder())  # loading makes a path beside the project absolute
+    return {**project, "training": training, "data": data, "app_version": ""}
 
 
 def test_committed_files_are_what_the_script_writes() -> None:
