@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.cli import COMMANDS, register_command
 from core.gan.messages import GanDiversity, GanFinished, GanStep
 from core.gan.project import gan_config, gan_data, history_arrays, store_run
 from core.gan.record import GanCurves
 from core.project.errors import ProjectError
 from core.project.project import Project
+from core.training.cli import register_trainer
 from core.training.messages import Failed, Finished
-
-HELP = "train a project headless (GAN projects print their losses and sample diversity)"
 
 
 class _Control:
@@ -98,32 +95,4 @@ def add_gan_arguments(parser: argparse.ArgumentParser) -> None:
     _add(parser, "--export", default=None, help="GAN: also write the trained generator as a SavedModel here")
 
 
-def install() -> None:
-    """Register ``train`` so that GAN projects are handled here and others by the existing command."""
-    for name in ("core.training.cli", "core.rl.cli"):
-        with contextlib.suppress(ModuleNotFoundError):
-            importlib.import_module(name)
-    previous = next((c for c in COMMANDS if c.name == "train"), None)
-    if previous is not None and getattr(previous.handler, "handles_gan", False):
-        return
-
-    def add_arguments(parser: argparse.ArgumentParser) -> None:
-        if previous is not None:
-            previous.add_arguments(parser)
-        else:
-            parser.add_argument("file", help="the project file (.layerbench)")
-        add_gan_arguments(parser)
-
-    def handler(args: argparse.Namespace) -> int:
-        path = project_path(args)
-        if Project.load(path).kind == "gan":
-            return train_gan_project(args)
-        if previous is None:
-            raise ProjectError("only GAN projects can be trained here", str(path))
-        return previous.handler(args)
-
-    handler.handles_gan = True  # type: ignore[attr-defined]
-    register_command("train", previous.help if previous is not None else HELP, add_arguments, handler)
-
-
-install()
+register_trainer("gan", add_gan_arguments, train_gan_project)

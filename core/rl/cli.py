@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
 import tempfile
 import threading
@@ -21,15 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.cli import COMMANDS, register_command
 from core.graph.model import Graph
 from core.project.errors import ProjectError
 from core.project.project import Project
 from core.rl.config import RLConfig
 from core.rl.messages import EpisodeEnded, Evaluated, RLFinished
 from core.rl.networks import outputs_probabilities
-
-HELP = "train a project headless (RL projects print each episode's return)"
+from core.training.cli import register_trainer
 
 
 class _Control:
@@ -132,35 +129,8 @@ def add_rl_arguments(parser: argparse.ArgumentParser) -> None:
     _add(parser, "--env", default=None, help="RL: environment id, e.g. CartPole-v1 or FrozenLake-v1")
     _add(parser, "--agent", choices=("qlearning", "dqn", "reinforce"), default=None, help="RL: the agent")
     _add(parser, "--seed", type=int, default=None, help="random seed")
-    _add(parser, "--print-every", type=int, default=1, help="RL: print every Nth episode")
+    _add(parser, "--print-every", type=int, default=1, help="print every Nth episode (RL) or step (GAN)")
     _add(parser, "--no-save", action="store_true", help="do not save the run into the project")
 
 
-def install() -> None:
-    """Register ``train`` so that RL projects are handled here and others by the existing command."""
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module("core.training.cli")
-    previous = next((c for c in COMMANDS if c.name == "train"), None)
-    if previous is not None and getattr(previous.handler, "handles_rl", False):
-        return
-
-    def add_arguments(parser: argparse.ArgumentParser) -> None:
-        if previous is not None:
-            previous.add_arguments(parser)
-        else:
-            parser.add_argument("file", help="the project file (.layerbench)")
-        add_rl_arguments(parser)
-
-    def handler(args: argparse.Namespace) -> int:
-        path = project_path(args)
-        if Project.load(path).kind == "rl":
-            return train_rl(args)
-        if previous is None:
-            raise ProjectError("only reinforcement-learning projects can be trained here", str(path))
-        return previous.handler(args)
-
-    handler.handles_rl = True  # type: ignore[attr-defined]
-    register_command("train", previous.help if previous is not None else HELP, add_arguments, handler)
-
-
-install()
+register_trainer("rl", add_rl_arguments, train_rl)

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,16 @@ from core.training.worker import Job, run_job
 
 HELP = "train a project headless: progress line, final metrics, weights and history saved into the project"
 
+Trainer = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+TRAINERS: dict[str, Trainer] = {}
+"""Project kinds other than ``supervised`` (``rl``, ``gan``): their extra options and their handler."""
+
+
+def register_trainer(kind: str, add_arguments: Callable[[argparse.ArgumentParser], None],
+                     handler: Callable[[argparse.Namespace], int]) -> None:
+    """Let ``layerbench train`` hand projects of ``kind`` to ``handler`` (options added to the same command)."""
+    TRAINERS[kind] = (add_arguments, handler)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="the project file (.layerbench)")
@@ -44,6 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a progress line")
     parser.add_argument("--no-save", action="store_true", help="do not save the run into the project")
     parser.add_argument("--weights-out", default=None, help="also write the final weights (.npz by layer name)")
+    for add_kind_arguments, _ in TRAINERS.values():
+        add_kind_arguments(parser)
 
 
 def training_config(project: Project, args: argparse.Namespace) -> TrainingConfig:
@@ -116,6 +129,8 @@ def handler(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for a terminal
     path = Path(args.file)
     project = Project.load(path)
+    if project.kind in TRAINERS:
+        return TRAINERS[project.kind][1](args)
     config = training_config(project, args)
     if not project.data:
         raise ProjectError("the project has no data yet: choose a dataset in the app first", str(path))
