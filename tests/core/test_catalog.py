@@ -332,3 +332,24 @@ def test_catalog_and_shapes_import_neither_tensorflow_nor_qt() -> None:
     count, heavy = result.stdout.split(" ", 1)
     assert int(count) == len(SPECS)
     assert heavy.strip() == "[]"
+
+
+def test_damaged_imported_layer_records_are_shape_errors() -> None:
+    """A hand-edited file with nonsense in an imported layer's recorded shapes gives a ShapeError on that node."""
+    from core.graph.model import Edge, Graph
+    from core.translate.shapes import infer_graph
+
+    graph = Graph()
+    source = graph.add_node(graph.make_node("Input", {"shape": [4]}))
+    for bad in ([["x", 2]], [3], "nonsense", [[None, {"a": 1}]]):
+        node = graph.add_node(graph.make_node("KerasLayer", {
+            "class_name": "Identity", "config": {"class_name": "Identity", "config": {}},
+            "output_shapes": bad, "input_shapes": None,
+        }))
+        graph.add_edge(Edge(source.id, node.id))
+        info = infer_graph(graph)
+        error = info.nodes[node.id].error
+        assert error is not None, bad
+        assert "damaged" in error.message
+        graph.remove_edge(graph.in_edges(node.id)[0].id)
+        graph.remove_node(node.id)

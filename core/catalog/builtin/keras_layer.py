@@ -43,6 +43,16 @@ def _rf_step(config: dict[str, Any], inputs: list[Shape], outputs: list[Shape]) 
 
 
 def _infer(p: Params, shapes: list[Shape]) -> Inferred:
+    """Shapes recorded at import; damaged records (a hand-edited file) are a ShapeError, never a crash."""
+    try:
+        return _infer_recorded(p, shapes)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        title = p.get("class_name") or "Keras layer"
+        raise ShapeError(f"{title}: the shapes recorded when it was imported are damaged ({exc}); "
+                         "import the model again") from None
+
+
+def _infer_recorded(p: Params, shapes: list[Shape]) -> Inferred:
     title = p["class_name"] or "Keras layer"
     if p["output_shapes"] is None:
         if len(shapes) != 1:
