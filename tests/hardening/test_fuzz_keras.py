@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,7 @@ def canary() -> Iterator[None]:
     else:
         os.environ[MARKER_ENV] = old
     print("\nhostile Keras files:\n  " + "\n  ".join(TALLY.lines()))
+    shutil.rmtree(WORK, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

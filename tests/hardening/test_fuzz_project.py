@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,7 @@ BASE_JSON = json.loads(BASE_MEMBERS[PROJECT_JSON])
 def summary() -> Iterator[None]:
     yield
     print("\nhostile project files:\n  " + "\n  ".join(TALLY.lines()))
+    shutil.rmtree(WORK, ignore_errors=True)
 
 
 def check(test: str, data: bytes) -> str:
