@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from core.project import Project, ProjectError
 from core.project.io import PROJECT_JSON
+from core.translate.shapes import infer_graph
 from tests.conftest import add, link
 from tests.hardening.fuzzing import (
     FUZZ,
@@ -87,6 +88,8 @@ def check(test: str, data: bytes) -> str:
                     words = exc.message
                     outcome = "loaded, a member refused on reading"
         project.main.to_dict()
+        for graph in project.graphs.values():
+            infer_graph(graph)  # what the window does next: problems are collected per node, never raised
     except ProjectError as exc:
         words = str(exc)
         outcome = "refused"
@@ -183,3 +186,17 @@ def test_mutated_npz_members(member: str, ops: list[tuple[str, float, bytes]], p
         np.savez(buffer, **{"x#0": np.array([object()], dtype=object)})
         blob = buffer.getvalue()
     check("npz-member", make_zip({**BASE_MEMBERS, member: blob}))
+
+
+@FUZZ
+@given(data=st.data(), n=st.integers(1, 3))
+def test_mutated_layer_params(data: st.DataObject, n: int) -> None:
+    """Only the layers' params change (types, huge numbers, nesting): the file loads or is refused, and shape
+    inference on what loads collects problems per node instead of raising."""
+    doc = copy.deepcopy(BASE_JSON)
+    nodes = doc["graphs"]["main"]["nodes"]
+    for _ in range(n):
+        node = data.draw(st.sampled_from(nodes))
+        keys = [*node["params"], "units", "shape", "activation", "use_bias", "unknown"]
+        node["params"][data.draw(st.sampled_from(keys))] = data.draw(HOSTILE)
+    check("layer-params", make_zip({**BASE_MEMBERS, PROJECT_JSON: json.dumps(doc).encode()}))
