@@ -65,12 +65,15 @@ def _check_range(spec: ParamSpec, value: float) -> None:
         raise ValueError(f"{spec.name} must be at most {spec.maximum:g}, not {value:g}")
 
 
+_FLOAT_MAX = 1.7976931348623157e308  # a larger int (10**400 in a file) has no float, and math.isfinite raises
+
+
 def _as_int(spec: ParamSpec, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"{spec.name} must be a whole number, not {value!r}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int beyond float range (10**400 in a file)
         raise ValueError(f"{spec.name} must be a whole number, not {value!r}") from None
     if not number.is_integer():
         raise ValueError(f"{spec.name} must be a whole number, not {value!r}")
@@ -83,7 +86,7 @@ def _as_float(spec: ParamSpec, value: Any) -> float:
         raise ValueError(f"{spec.name} must be a number, not {value!r}")
     try:
         number = float(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(f"{spec.name} must be a number, not {value!r}") from None
     if not math.isfinite(number):
         raise ValueError(f"{spec.name} must be a finite number, not {value!r}")
@@ -138,7 +141,7 @@ def _as_regularizer(spec: ParamSpec, value: Any) -> dict[str, float]:
     out = {}
     for k in ("l1", "l2"):
         v = value.get(k, 0.0)
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not abs(v) <= _FLOAT_MAX or v < 0:
             raise ValueError(f"{spec.name}.{k} must be a number of at least 0, not {v!r}")
         out[k] = float(v)
     return out
