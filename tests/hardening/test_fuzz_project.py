@@ -200,3 +200,14 @@ def test_mutated_layer_params(data: st.DataObject, n: int) -> None:
         keys = [*node["params"], "units", "shape", "activation", "use_bias", "unknown"]
         node["params"][data.draw(st.sampled_from(keys))] = data.draw(HOSTILE)
     check("layer-params", make_zip({**BASE_MEMBERS, PROJECT_JSON: json.dumps(doc).encode()}))
+
+
+@pytest.mark.parametrize(("node", "key", "value"), [
+    (1, "units", 10**4000), (1, "units", -(10**4000)), (1, "kernel_regularizer", {"l1": 10**4000, "l2": 0.0}),
+    (0, "shape", [10**4000]), (1, "units", 1e308),
+])
+def test_integers_beyond_float_range_are_refused(node: int, key: str, value: Any) -> None:
+    """Found by the fuzzer: ``units: 10**4000`` raised OverflowError from Project.load (fixed in ParamSpec)."""
+    doc = copy.deepcopy(BASE_JSON)
+    doc["graphs"]["main"]["nodes"][node]["params"][key] = value
+    assert check("huge-ints", make_zip({**BASE_MEMBERS, PROJECT_JSON: json.dumps(doc).encode()})) == "refused"
