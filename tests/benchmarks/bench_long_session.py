@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -113,6 +114,7 @@ def session(runs: int = RUNS) -> dict[str, Any]:
         _pump(app, lambda: not live_children(), 30.0)
     out["workers_after"] = len(live_children())
     out["tmp_left"] = sorted(set(os.listdir(tmp)) - before_tmp)
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
