@@ -119,7 +119,16 @@ def session(runs: int = RUNS) -> dict[str, Any]:
 
 
 def run() -> list[Row]:
-    m = session()
+    saved = os.environ.get("TMPDIR"), os.environ.get("LAYERBENCH_SETTINGS"), tempfile.tempdir
+    try:
+        m = session()
+    finally:  # the benchmarks after this one (same process) get the usual temp folder and settings back
+        for key, value in zip(("TMPDIR", "LAYERBENCH_SETTINGS"), saved[:2]):
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        tempfile.tempdir = saved[2]
     rss = m["rss"]
     growth = rss[-1] - rss[1]
     return [
