@@ -60,6 +60,9 @@ def clone_repo(repo: Path, into: Path) -> float:
 def execute(step: Step, cwd: Path) -> Step:
     """Run ``step`` in its own process group; the whole group is ended at the timeout."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")} | step.env
+    venv = os.environ.get("VIRTUAL_ENV") or str(Path(sys.prefix))
+    if sys.prefix != sys.base_prefix or "VIRTUAL_ENV" in os.environ:  # a newcomer has no venv active
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(venv))
     start = time.perf_counter()
     proc = subprocess.Popen(step.command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
