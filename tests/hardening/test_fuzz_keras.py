@@ -8,6 +8,7 @@ silent; 100 mutated zips (81 refused, 19 imported) and 100 mutated configs (86 r
 
 from __future__ import annotations
 
+import atexit
 import copy
 import json
 import os
@@ -38,6 +39,7 @@ from tests.hardening.fuzzing import (
 pytestmark = [pytest.mark.tf, pytest.mark.slow, pytest.mark.timeout(300)]
 TALLY = Tally()
 WORK = Path(tempfile.mkdtemp(prefix="layerbench-kfuzz-"))
+atexit.register(shutil.rmtree, WORK, True)  # also in an xdist worker that only imported this module
 MARKER = WORK / "canary-ran.txt"
 CANARY = "tests.hardening.canary"
 KERAS_FUZZ = settings(FUZZ, max_examples=100)

@@ -12,6 +12,7 @@ cases are pinned in ``test_integers_beyond_float_range_are_refused``).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import copy
 import json
@@ -46,6 +47,7 @@ from tests.hardening.fuzzing import (
 pytestmark = pytest.mark.timeout(300)
 TALLY = Tally()
 WORK = Path(tempfile.mkdtemp(prefix="layerbench-fuzz-"))
+atexit.register(shutil.rmtree, WORK, True)  # also in an xdist worker that only imported this module
 
 
 def _valid_project_bytes() -> bytes:
