@@ -46,7 +46,7 @@ def test_deep_sigmoid_raises_vanishing_banner_and_relu_fix_is_undoable(qtbot: An
     assert banner.status == "vanishing"
     assert "Vanishing gradients" in banner.title.text()
     assert "dense_1" in banner.title.text()
-    qtbot.waitUntil(lambda: docks.overlay.status.get("dense_1") == "vanishing", timeout=10_000)
+    qtbot.waitUntil(lambda: docks.overlay.status.get("dense_1") == "vanishing", timeout=TIMEOUT)
     assert docks.overlay.status["dense_20"] == "ok"
     assert "dense_1" in docks.overlay.halos
     assert set(banner.buttons) >= {"relu", "batchnorm", "residual", "clip", "lr"}

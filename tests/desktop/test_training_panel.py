@@ -99,7 +99,7 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     qtbot.waitUntil(lambda: docks.session.last_features is not None, timeout=TIMEOUT)
     docks.dashboard.tabs.setCurrentWidget(docks.dashboard.features)
     view = docks.dashboard.features
-    qtbot.waitUntil(lambda: len(view.channel_images) == 4, timeout=10_000)
+    qtbot.waitUntil(lambda: len(view.channel_images) == 4, timeout=TIMEOUT)
     assert view.layer.currentText() == "conv2d_1"
     assert all(item.image.shape == (26, 26) for item in view.channel_images)
 
@@ -107,7 +107,7 @@ def test_start_plot_stop_keep_and_overlay_a_second_run(qtbot: Any, cnn_window: A
     qtbot.mouseClick(docks.panel.pause_button, Qt.MouseButton.LeftButton)
     assert docks.session.run.paused
     assert docks.panel.pause_button.text() == "Resume"
-    qtbot.waitUntil(lambda: docks.panel.phase.text() == "Paused", timeout=10_000)
+    qtbot.waitUntil(lambda: docks.panel.phase.text() == "Paused", timeout=TIMEOUT)
     qtbot.mouseClick(docks.panel.pause_button, Qt.MouseButton.LeftButton)
     assert not docks.session.run.paused
     assert docks.panel.pause_button.text() == "Pause"
