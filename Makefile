@@ -44,7 +44,7 @@ test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.benchmarks
+	$(BIN)/python -m tests.benchmarks --readme
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py screenshots
