@@ -85,7 +85,7 @@ def main(argv: Sequence[str]) -> int:
     rows, failures = collect(modules(names))
     print(table([row for _, row in rows]))
     facts = report.machine()
-    facts["load average (1/5/15 min) at start / end"] = f"{load_before} / {report.load_average()}"
+    facts["load average (1, 5, 15 min)"] = f"{load_before} at the start, {report.load_average()} at the end"
     only = f" ({', '.join(names)} only)" if names else ""
     facts["wall time"] = f"{(time.perf_counter() - start) / 60:.1f} min{only}"
     text = report.markdown(rows, facts, cells)

@@ -67,7 +67,7 @@ def _gpus() -> str:
 
 def load_average() -> str:
     try:
-        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
 
@@ -80,7 +80,7 @@ def machine() -> dict[str, str]:
         "system": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "TensorFlow / Keras": f"{_version('tensorflow')} / {_version('keras')}",
-        "PySide6 / pyqtgraph": f"{_version('PySide6')} / {_version('pyqtgraph')}",
+        "PySide6 / pyqtgraph": f"{_version('PySide6_Essentials')} / {_version('pyqtgraph')}",
     }
 
 
