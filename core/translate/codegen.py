@@ -156,7 +156,7 @@ def _node_lines(graph: Graph, node: Node, info: GraphInfo, names: _Names,
         kwargs = _kwargs({**objs[0].kwargs, "name": node.name})
         return [f"{var} = keras.Input({kwargs}){shape}"]
     arg = _arguments(graph, node, tensors)
-    if node.type == "KerasLayer":  # imported layers are called the way Keras recorded (from_keras.call_layer)
+    if node.type == "KerasLayer":  # imported layers are called the way Keras recorded (keras_calls.call_layer)
         arg = _keras_layer_arguments(graph, node, tensors)
     lines = []
     layer_ids = layer_names(node, len(objs))

@@ -23,7 +23,7 @@ from core.graph.model import Edge, Graph, Node
 from core.project.errors import ProjectError
 from core.project.weights import Weights
 from core.translate.keras_calls import Call, call_form
-from core.translate.keras_params import check_record, params_from_config, same_config, serialized
+from core.translate.keras_params import params_from_config, same_config, serialized
 
 X_STEP, Y_STEP = 220.0, 90.0
 
@@ -35,44 +35,6 @@ class Imported:
     graph: Graph
     weights: Weights
     notes: list[str] = field(default_factory=list)
-
-
-# ---- building imported layers back (used by core.translate.to_keras) -------------------------------
-def make_keras_layer(config: Mapping[str, Any], name: str) -> Any:
-    """A Keras layer from its serialized config (safe mode: no code is loaded), named ``name``."""
-    import keras
-
-    from core.translate.custom_layers import custom_objects
-
-    custom_objects()  # registers our own layers (MirrorPadding2D) before Keras looks them up
-    check_record(config)
-    record = dict(config)
-    record["config"] = {**dict(record.get("config") or {}), "name": name}
-    return keras.saving.deserialize_keras_object(record, safe_mode=True)
-
-
-def _argument(entry: Mapping[str, Any], inputs: list[Any]) -> Any:
-    """One templated argument: a constant, an input, or one item of an input that is a list of tensors."""
-    if "input" not in entry:
-        return entry.get("value")
-    value = inputs[entry["input"]]
-    return value[entry["item"]] if "item" in entry else value
-
-
-def call_layer(layer: Any, inputs: list[Any], params: Mapping[str, Any]) -> Any:
-    """Call an imported layer the way its original model did."""
-    kwargs = dict(params.get("call_kwargs") or {})
-    template = params.get("call_args")
-    if template:
-        args = [_argument(a, inputs) for a in template if "name" not in a]
-        kwargs |= {a["name"]: _argument(a, inputs) for a in template if "name" in a}
-        return layer(*args, **kwargs)
-    form = params.get("call", "single")
-    if form == "single":
-        return layer(inputs[0], **kwargs) if len(inputs) == 1 else layer(inputs, **kwargs)
-    if form == "args":
-        return layer(*inputs, **kwargs)
-    return layer(inputs, **kwargs)
 
 
 # ---- reading Keras files ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from core.catalog.registry import get_spec
 from core.catalog.specs import KerasObj
 from core.graph.errors import GraphError, TranslationError
 from core.graph.model import Graph, Node
+from core.translate.keras_calls import call_layer, make_keras_layer
 from core.translate.shapes import GraphInfo, infer_graph
 
 RECURSION_PER_LAYER = 25
@@ -22,8 +23,6 @@ def resolve(path: str) -> Any:
     from core.translate.custom_layers import custom_objects
 
     if path == "layerbench.KerasLayer":  # an imported layer rebuilt from its own config
-        from core.translate.from_keras import make_keras_layer
-
         return make_keras_layer
     if path.startswith("layerbench."):
         return custom_objects()[path.split(".", 1)[1]]
@@ -101,8 +100,6 @@ def _apply(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], Any], ker
     x = _inputs_for(graph, node, tensors)
     layers = node_layers(node)
     if node.type == "KerasLayer":  # imported: called the way Keras recorded (one tensor, a list, positional)
-        from core.translate.from_keras import call_layer
-
         return call_layer(layers[0], x, node.params)
     for layer in layers:
         x = layer(x)

@@ -2,7 +2,7 @@
 
 The node stores the layer's class and full config (JSON) plus the shapes and parameter counts Keras
 reported at import time, so pure-Python inference can show them without TensorFlow. It builds through
-``keras.saving.deserialize_keras_object`` in safe mode (``core.translate.from_keras.make_keras_layer``).
+``keras.saving.deserialize_keras_object`` in safe mode (``core.translate.keras_calls.make_keras_layer``).
 """
 
 from __future__ import annotations
