@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import pickle
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -66,14 +68,48 @@ def _read_fashion(folder: Path) -> Arrays:
     return (x_train, y_train), (x_test, y_test)
 
 
-def _read_cifar(folder: Path) -> Arrays:
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     from keras.src.datasets.cifar import load_batch  # a restricted unpickler: numpy arrays only
 
-    parts = [load_batch(str(folder / f"data_batch_{i}")) for i in range(1, 6)]
-    x_train = np.concatenate([p[0] for p in parts]).transpose(0, 2, 3, 1)
-    y_train = np.concatenate([np.asarray(p[1]) for p in parts]).astype("uint8")
-    x_test, y_test = load_batch(str(folder / "test_batch"))
-    return (x_train, y_train), (x_test.transpose(0, 2, 3, 1), np.asarray(y_test, dtype="uint8"))
+    try:
+        x, y = load_batch(str(path))
+    except FileNotFoundError:
+        raise DataError(f"{path} is missing from the CIFAR-10 cache: delete the folder to download it again, "
+                        "or copy the whole cifar-10-batches-py folder there", str(path)) from None
+    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
+        raise DataError(f"{path} is not a valid CIFAR-10 batch: {exc}", str(path)) from exc
+    return x.transpose(0, 2, 3, 1), np.asarray(y, dtype="uint8")
+
+
+def _read_cifar(folder: Path) -> Arrays:
+    parts = [_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
+    x_train = np.concatenate([x for x, _ in parts])
+    y_train = np.concatenate([y for _, y in parts])
+    return (x_train, y_train), _cifar_batch(folder / "test_batch")
+
+
+IMDB_SEED, START, OOV, INDEX_FROM = 113, 1, 2, 3
+"""Keras's ``imdb.load_data`` defaults: shuffle seed, start-of-review id, out-of-vocabulary id, first word id."""
+
+
+def _read_imdb(path: Path, num_words: int) -> Arrays:
+    """The cached ``imdb.npz`` turned into token ids exactly as ``keras.datasets.imdb.load_data(num_words=...)``
+    does with its defaults (same shuffle, start id 1, words from 3, rarer words as 2)."""
+    from keras.src.datasets.npz_utils import load_npz  # object arrays through a restricted unpickler
+
+    try:
+        f = load_npz(str(path))
+        splits = [(f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])]
+    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+        raise DataError(f"{path} is not a valid IMDB file: {exc}", str(path)) from exc
+    rng = np.random.RandomState(IMDB_SEED)
+    out = []
+    for x, y in splits:
+        order = np.arange(len(x))
+        rng.shuffle(order)  # one generator for both splits, train first, as Keras does
+        seqs = [[START] + [w + INDEX_FROM if w + INDEX_FROM < num_words else OOV for w in x[i]] for i in order]
+        out.append((np.array(seqs, dtype="object"), np.asarray(y)[order]))
+    return out[0], out[1]
 
 
 def _download(name: str, where: Path, **kwargs: Any) -> Arrays:
@@ -135,7 +171,8 @@ def _pad(seqs: Any, maxlen: int) -> np.ndarray:
 def imdb(o: Mapping[str, Any]) -> RawData:
     words = opt_int(o, "num_words", 100, 100_000)
     maxlen = opt_int(o, "maxlen", 10, 5_000)
-    (x, y), (xt, yt) = _download("imdb", cache_dir() / "imdb.npz", num_words=words)
+    cached = cache_dir() / "imdb.npz"
+    (x, y), (xt, yt) = _read_imdb(cached, words) if cached.is_file() else _download("imdb", cached, num_words=words)
     return RawData(_pad(x, maxlen), np.asarray(y, "int64"), "classification", ["negative", "positive"],
                    _pad(xt, maxlen), np.asarray(yt, "int64"), f"token ids < {words}; 0 is padding")
 
