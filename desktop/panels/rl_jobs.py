@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment
+from shiboken6 import isValid
 
 import core
 
@@ -58,7 +59,8 @@ class RLJobs(QObject):
 
     def cancel(self, key: str) -> None:
         proc = self.running.pop(key, None)
-        if proc is not None:
+        # a panel closed while it is being destroyed may already have lost its child processes' C++ objects
+        if proc is not None and isValid(proc):
             proc.finished.disconnect()
             proc.errorOccurred.disconnect()
             proc.kill()
