@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -106,7 +107,7 @@ def metainfo_xml(version: str) -> str:
 """
 
 
-def info_plist(version: str, executable: str = "layerbench") -> str:
+def info_plist(version: str, executable: str = "layerbench", icon: str = "layerbench.icns") -> str:
     """A macOS ``Info.plist`` for ``Layerbench.app``: the bundle and the ``.layerbench`` document type."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -119,6 +120,7 @@ def info_plist(version: str, executable: str = "layerbench") -> str:
   <key>CFBundleShortVersionString</key><string>{escape(version)}</string>
   <key>CFBundlePackageType</key><string>APPL</string>
   <key>CFBundleExecutable</key><string>{escape(executable)}</string>
+  <key>CFBundleIconFile</key><string>{escape(icon)}</string>
   <key>LSApplicationCategoryType</key><string>public.app-category.education</string>
   <key>NSHighResolutionCapable</key><true/>
   <key>CFBundleDocumentTypes</key>
@@ -126,6 +128,7 @@ def info_plist(version: str, executable: str = "layerbench") -> str:
     <dict>
       <key>CFBundleTypeName</key><string>Layerbench project</string>
       <key>CFBundleTypeRole</key><string>Editor</string>
+      <key>CFBundleTypeIconFile</key><string>{escape(icon)}</string>
       <key>LSHandlerRank</key><string>Owner</string>
       <key>LSItemContentTypes</key><array><string>{APP_ID}.project</string></array>
       <key>CFBundleTypeExtensions</key><array><string>{SUFFIX[1:]}</string></array>
@@ -168,3 +171,33 @@ def windows_registry(command: list[str], icon: str) -> str:
         f"[HKEY_CURRENT_USER\\Software\\Classes\\{prog}\\DefaultIcon]", f'@="{reg(icon)}"', "",
         f"[HKEY_CURRENT_USER\\Software\\Classes\\{prog}\\shell\\open\\command]", f'@="{reg(cmd)}"', "",
     ])
+
+
+def _ps_quote(s: str) -> str:
+    """A PowerShell single-quoted string: nothing inside is expanded; a quote is written twice."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def windows_arguments(args: list[str]) -> str:
+    """A Windows command line from ``args`` (the quoting ``CommandLineToArgvW`` and the C runtime undo)."""
+    return subprocess.list2cmdline(args)
+
+
+def windows_shortcut_script(command: list[str], icon: str, link: str, working_dir: str) -> str:
+    """A PowerShell script that writes the start-menu ``.lnk`` through the documented ``WScript.Shell``
+    ``CreateShortcut`` COM object (the API pyshortcuts drives through pywin32), so Windows writes the binary."""
+    lines = [
+        "# Layerbench start-menu shortcut: run with powershell -NoProfile -ExecutionPolicy Bypass -File <this>",
+        "$ErrorActionPreference = 'Stop'",
+        f"$link = {_ps_quote(link)}",
+        "New-Item -ItemType Directory -Force -Path (Split-Path -Parent $link) | Out-Null",
+        "$shortcut = (New-Object -ComObject WScript.Shell).CreateShortcut($link)",
+        f"$shortcut.TargetPath = {_ps_quote(command[0])}",
+        f"$shortcut.Arguments = {_ps_quote(windows_arguments(command[1:]))}",
+        f"$shortcut.WorkingDirectory = {_ps_quote(working_dir)}",
+        f"$shortcut.IconLocation = {_ps_quote(icon + ',0')}",
+        f"$shortcut.Description = {_ps_quote(SUMMARY)}",
+        "$shortcut.WindowStyle = 1",
+        "$shortcut.Save()",
+    ]
+    return "\r\n".join(lines) + "\r\n"
