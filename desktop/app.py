@@ -3,6 +3,8 @@
 ``main(argv)`` takes an optional project path. TensorFlow is never imported here (DESIGN.md §2.2).
 Setting ``LAYERBENCH_STARTUP_PROBE=1`` makes the app print ``painted <unix time>`` once the window has
 been shown and painted, then quit (tests/benchmarks/bench_startup.py uses it).
+``LAYERBENCH_TRAIN_PROBE=<epochs>`` starts a run from the Training panel and quits when it ends
+(``desktop/train_probe.py``; the bundle check uses it).
 """
 
 from __future__ import annotations
@@ -93,9 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     app = make_app()
     from desktop.single_instance import hand_over
+    from desktop.train_probe import probe_epochs
 
-    if not os.environ.get(PROBE_ENV) and hand_over(args):
-        return 0  # the running Layerbench opened the file in a new window
+    train_probe = probe_epochs()
+    if not os.environ.get(PROBE_ENV) and not train_probe and hand_over(args):
+        return 0  # the running Layerbench opened the file (or a window) for us
     from desktop.main_window import MainWindow
     from desktop.theme import apply_theme
 
@@ -110,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     window.show()
     if args:
         window.projects.load_path(Path(args[0]))
-    elif not probe:
+    if train_probe:
+        from desktop.train_probe import start_train_probe
+
+        start_train_probe(window, train_probe)
+    elif not args and not probe:
         window.projects.offer_recovery()
         from desktop.welcome import show_welcome
 

@@ -1,0 +1,50 @@
+"""``LAYERBENCH_TRAIN_PROBE=<epochs>``: start a run from the Training panel once the project is open, print
+``trained finished …`` or ``trained failed …`` when it ends, then quit.
+
+It drives the same path as a person pressing Start (a spawned worker process), so it proves that GUI-started
+training works where it is hard to click: inside the PyInstaller bundle (``scripts/bundle.py`` runs it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+TRAIN_PROBE_ENV = "LAYERBENCH_TRAIN_PROBE"
+
+
+def probe_epochs() -> int:
+    """The number of epochs asked for, or 0 when the probe is off."""
+    try:
+        return max(0, int(os.environ.get(TRAIN_PROBE_ENV, "0") or 0))
+    except ValueError:
+        return 1
+
+
+def start_train_probe(window: Any, epochs: int) -> None:
+    """Press Start on ``window``'s Training panel (after the project has been read) and quit when it ends."""
+    def go() -> None:
+        from desktop.panels.training_install import training_docks
+
+        docks = training_docks(window)
+        docks._check_document()
+        docks.panel.form.set_values({"epochs": epochs})
+
+        def ended(run: Any, result: Any) -> None:
+            kind = "failed" if hasattr(result, "error") else "finished"
+            detail = getattr(result, "error", "") or f"epochs={getattr(result, 'epochs_done', '?')} " \
+                                                     f"device={getattr(result, 'device', '?')}"
+            print(f"trained {kind} {detail}", flush=True)
+            window.document.mark_saved()  # a probe: quitting must not stop at "save the changes?"
+            QTimer.singleShot(0, QApplication.quit)
+
+        docks.session.run_ended.connect(ended)
+        docks.panel.start_button.click()
+        if not docks.session.running:
+            print(f"trained failed could not start: {docks.panel.error.text()}", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+
+    QTimer.singleShot(0, window, go)
