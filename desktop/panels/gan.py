@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.plots.gan_form import GanForm
+from desktop.refresh import plot_timer
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
 
-REFRESH_MS = 33
 ERROR = "color:#c92a2a;"
 
 
@@ -56,8 +56,7 @@ class GanCockpit(QWidget):
         self.export_job: Any = None
         self._project: Any = None
         self._build()
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer = plot_timer(self)  # the Preferences' plot refresh rate
         self.timer.timeout.connect(self.tick)
 
     # ---- layout --------------------------------------------------------------------------------

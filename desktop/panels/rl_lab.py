@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from core.graph.model import Graph
@@ -24,8 +24,7 @@ from desktop.panels.mdp import MDPView
 from desktop.panels.rl import RLPanel
 from desktop.panels.rl_jobs import RLJobs
 from desktop.plots.rl_live import RLLiveView
-
-REFRESH_MS = 33
+from desktop.refresh import plot_timer
 
 
 def _apply(command: Any) -> str | None:
@@ -69,8 +68,7 @@ class RLLab(QObject):
         self._project: Any = None
         self.export_job: Any = None
         self._connect()
-        self.timer = QTimer(self)
-        self.timer.setInterval(REFRESH_MS)
+        self.timer = plot_timer(self)  # the Preferences' plot refresh rate
         self.timer.timeout.connect(self.tick)
         self.timer.start()
 

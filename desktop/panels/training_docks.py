@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
 
 from core.training.checkpoint import RunFolder
@@ -23,6 +23,7 @@ from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.training import TrainingPanel
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
+from desktop.refresh import plot_timer
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -97,8 +98,7 @@ class TrainingDocks(QObject):
         self._shown_gradients: Any = None
         self._fill_docks()
         self._connect()
-        self.timer = QTimer(self)
-        self.timer.setInterval(_preferred_interval())
+        self.timer = plot_timer(self)  # the Preferences' plot refresh rate, also when it changes
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self._check_document()
