@@ -19,6 +19,38 @@ class Phase:
 
 
 @dataclass(frozen=True)
+class Heartbeat:
+    """The worker is alive and its main thread is getting on (see ``core.training.heartbeat``); shows nothing."""
+
+    phase: str
+    progress: int
+
+
+@dataclass(frozen=True)
+class Device:
+    """Where the run actually trains, sent once the model is built (before the first batch).
+
+    ``device`` is TensorFlow's name of the device holding the first weight (``/job:…/device:GPU:0``), ``name``
+    the hardware's name when TensorFlow knows it (a GPU model), ``strategy`` the ``tf.distribute`` strategy.
+    """
+
+    device: str
+    name: str = ""
+    strategy: str = ""
+    replicas: int = 1
+
+    @property
+    def label(self) -> str:
+        """``GPU:0 (NVIDIA A100), MirroredStrategy over 2 replicas`` or just ``CPU:0``."""
+        text = self.device.rsplit("device:", 1)[-1]
+        if self.name and self.name != text:
+            text += f" ({self.name})"
+        if self.replicas > 1 or self.strategy not in ("", "_DefaultDistributionStrategy"):
+            text += f", {self.strategy} over {self.replicas} replica{'s' if self.replicas != 1 else ''}"
+        return text
+
+
+@dataclass(frozen=True)
 class BatchEnd:
     epoch: int
     batch: int
@@ -111,11 +143,12 @@ class Failed:
     node: str | None = None
     stderr: str = ""
     kind: str = "error"
-    """``error``, ``diverged``, ``crashed``, ``data`` or ``graph``."""
+    """``error``, ``diverged``, ``crashed``, ``killed`` (did not stop), ``hung`` (watchdog), ``data`` or ``graph``."""
 
 
 Message = (
-    Phase | BatchEnd | EpochEnd | Gradients | FeatureMaps | Weights | Confusion | Log | Checkpoint | Finished | Failed
+    Phase | Heartbeat | Device | BatchEnd | EpochEnd | Gradients | FeatureMaps | Weights | Confusion | Log | Checkpoint
+    | Finished | Failed
 )
 
 

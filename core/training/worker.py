@@ -36,8 +36,9 @@ from core.training.checkpoint import (
     save_weights,
 )
 from core.training.config import TrainingConfig, describe_error
+from core.training.heartbeat import HEARTBEAT, Pulse, tick_callback
 from core.training.history import History
-from core.training.messages import Failed, Finished, Log, Message, Phase, floats
+from core.training.messages import Device, Failed, Finished, Log, Message, Phase, floats
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class Job:
     virtual_cpus: int = 0
     kind: str = "train"
     """``train`` (supervised, this module) or another run kind of ``RUN_KINDS`` (``rl``, ``gan``, ``rnn_inspect``)."""
+    heartbeat: float = HEARTBEAT
+    """Seconds between the worker's heartbeat checks (``core.training.heartbeat``); the engine sets it."""
+    callbacks: tuple[Callable[[], Any], ...] = ()
+    """Factories of extra Keras callbacks, called in the worker (the fault-injection tests use this). Only the
+    parent's own code can fill it: a project file gives JSON (graph, data, config), never a callable."""
 
 
 RUN_KINDS: dict[str, str] = {
@@ -119,7 +125,7 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
     ctx.send(Phase("compiling", "tracing the graph until the first batch"))
     try:
         model.fit(data.train.x, data.train.y, batch_size=batch, epochs=config.epochs, initial_epoch=start,
-                  validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(config, ctx))
+                  validation_data=val, shuffle=True, verbose=0, callbacks=_callbacks(job, config, ctx))
     except StopRun:
         if ctx.stopped:
             ctx.checkpoints.save(model.optimizer, ctx.history, ctx.epoch, ctx.step, partial=True, wait=True)
@@ -129,10 +135,16 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
     ctx.checkpoints.flush()
 
 
-def _callbacks(config: TrainingConfig, ctx: RunContext) -> list[Any]:
+def _ticks(ctx: RunContext) -> list[Any]:
+    """The heartbeat's progress callback when ``send`` is a ``Pulse`` (in the worker process), else none."""
+    tick = getattr(ctx.send, "tick", None)
+    return [tick_callback(tick)] if tick is not None else []
+
+
+def _callbacks(job: Job, config: TrainingConfig, ctx: RunContext) -> list[Any]:
     import keras
 
-    out = [make_callback(ctx)]
+    out = [make_callback(ctx), *_ticks(ctx), *(make() for make in job.callbacks)]
     es = config.early_stopping
     if es.enabled:
         out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
@@ -155,7 +167,7 @@ def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
     ctx.history.to_npz(ctx.folder.history)
     test: dict[str, float] = {}
     if len(data.test) and not ctx.stopped:
-        test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True))
+        test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True, callbacks=_ticks(ctx)))
     last = {k: float(v.data[-1]) for k, v in ctx.history.epoch.values.items() if len(v)}
     return Finished(last, ctx.epochs_done, ctx.stopped, str(ctx.folder.final_weights), str(ctx.folder.history),
                     device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
@@ -203,6 +215,7 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
         send(Log("info", f"{type(strategy).__name__} with {strategy.num_replicas_in_sync} replicas"))
     with strategy.scope():
         model, inner, names = _build(job, config, graph)
+    send(device_message(model, strategy if config.strategy != "none" else None))
     ctx = _context(config, send, control, inner, folder, names, data)
     start = _resume(job, folder, model, inner, ctx)
     ctx.epochs_done = start
@@ -210,6 +223,23 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
     result = _finish(ctx, model, inner, data)
     send(Phase("finished"))
     return result
+
+
+def device_message(model: Any, strategy: Any = None) -> Device:
+    """The device the built model's weights live on, the GPU's name when it is one, and the strategy."""
+    import tensorflow as tf
+
+    device = device_of(model)
+    short, name = device.rsplit("device:", 1)[-1], ""
+    if short.upper().startswith("GPU:"):
+        try:
+            gpu = tf.config.get_visible_devices("GPU")[int(short.split(":")[1])]
+            name = str(tf.config.experimental.get_device_details(gpu).get("device_name", ""))
+        except (IndexError, ValueError, RuntimeError):
+            name = ""
+    if strategy is None:
+        return Device(device, name)
+    return Device(device, name, type(strategy).__name__, int(strategy.num_replicas_in_sync))
 
 
 def _runner(kind: str) -> Callable[[Job, Callable[[Message], None], Control], Message]:
@@ -275,9 +305,11 @@ def child_main(conn: Any, stop: Any, pause: Any, stderr_path: str, warm: bool = 
         def __init__(self) -> None:
             self.stop, self.pause = stop, pause
 
+    pulse = Pulse(conn.send, job.heartbeat).start()
     try:
-        run_job(job, conn.send, _Control())
+        run_job(job, pulse, _Control())
     finally:
+        pulse.close()
         conn.close()
         sys.stderr.flush()
         os._exit(0)  # skip TensorFlow's slow interpreter teardown; everything is written and sent

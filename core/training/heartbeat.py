@@ -1,0 +1,114 @@
+"""The worker's side of the watchdog: one locked ``send`` for every thread, and a heartbeat that means progress.
+
+The parent (``engine.TrainingRun``) ends a run whose worker sends nothing for ``watchdog`` seconds. A thread
+that simply beat every few seconds would keep a deadlocked run alive (the thread runs while the main thread is
+stuck in a kernel), so ``Pulse`` beats only when the main thread is demonstrably getting on:
+
+- the main thread sent a message or finished a batch (``tick``, from a tiny Keras callback) since the last
+  beat — nothing needs to be sent when other messages already flow; or
+- the main thread is in a phase known to be long and silent without being stuck — ``loading data``,
+  ``building`` and ``compiling`` (Keras traces the graph until the first batch; 335 s for a 1,000-layer chain,
+  FACTS.md) — for at most ``LONG_PHASE_LIMIT`` seconds per phase.
+
+So a frozen process (stopped, stuck in the kernel, swapped to death) is caught in every phase; a main thread stuck
+in training is caught after ``watchdog`` seconds without a finished batch; a main thread stuck in one of the long
+phases is caught after ``LONG_PHASE_LIMIT``. One legitimately silent step (a single batch, the first validation
+pass's tracing) must fit in ``watchdog``, hence its generous default. Pause is not this module's concern: the
+parent does not count time while the run is paused.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from core.training.messages import Heartbeat, Phase
+
+HEARTBEAT = 5.0
+"""Seconds between heartbeat checks (the parent asks for less when its watchdog is short)."""
+LONG_PHASES = frozenset({"loading data", "building", "compiling"})
+LONG_PHASE_LIMIT = 3600.0
+"""Seconds a long phase may beat without progress; after that only real progress keeps the run alive."""
+
+
+class Pulse:
+    """A thread-safe ``send`` (``pulse(msg)``) that counts the main thread's progress, plus the heartbeat thread.
+
+    ``tick()`` marks progress without a message (a batch whose ``BatchEnd`` is skipped by
+    ``batch_messages_every``). Sends from other threads (background checkpoints, the heartbeat) take the same
+    lock (two threads writing to one pipe would interleave their bytes) but do not count as progress.
+    """
+
+    def __init__(self, send: Callable[[Any], None], interval: float = HEARTBEAT) -> None:
+        self._send = send
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._main = threading.current_thread()
+        self.progress = 0
+        self._checked = 0
+        self.phase = "starting"
+        self._phase_at = self._sent_at = time.monotonic()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="layerbench-heartbeat", daemon=True)
+
+    def __call__(self, msg: Any) -> None:
+        if threading.current_thread() is self._main:
+            self.progress += 1
+            if isinstance(msg, Phase) and msg.phase != self.phase:
+                self.phase, self._phase_at = msg.phase, time.monotonic()
+        with self._lock:
+            self._send(msg)
+            self._sent_at = time.monotonic()
+
+    def tick(self) -> None:
+        self.progress += 1
+
+    def start(self) -> Pulse:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """No heartbeat after this (waits for one being sent): the caller may close the pipe next."""
+        with self._lock:
+            self._closed.set()
+
+    def due(self, now: float) -> Heartbeat | None:
+        """The heartbeat to send at ``now``, or None (something was sent lately, or no sign of progress)."""
+        advanced, self._checked = self.progress != self._checked, self.progress
+        if now - self._sent_at < self.interval:
+            return None
+        in_long_phase = self.phase in LONG_PHASES and now - self._phase_at < LONG_PHASE_LIMIT
+        return Heartbeat(self.phase, self.progress) if advanced or in_long_phase else None
+
+    def _beat(self) -> None:
+        while not self._closed.wait(self.interval):
+            beat = self.due(time.monotonic())
+            if beat is None:
+                continue
+            with self._lock:
+                if self._closed.is_set():
+                    return
+                try:
+                    self._send(beat)
+                except (OSError, ValueError):  # the pipe is gone: the parent has ended the run
+                    return
+                self._sent_at = time.monotonic()
+
+
+def tick_callback(tick: Callable[[], None]) -> Any:
+    """A Keras callback calling ``tick`` after every train, test and predict batch (keras imported lazily)."""
+    import keras
+
+    class Ticks(keras.callbacks.Callback):  # type: ignore[misc]
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            tick()
+
+        def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+            tick()
+
+        def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
+            tick()
+
+    return Ticks()

@@ -1,0 +1,79 @@
+"""The worker's heartbeat (``core.training.heartbeat.Pulse``): beats mean progress, not merely a live thread.
+
+``due`` is called with made-up clock readings, so these tests never wait.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from core.training.heartbeat import LONG_PHASE_LIMIT, Pulse
+from core.training.messages import Device, Heartbeat, Log, Phase
+
+
+def make() -> tuple[Pulse, list[Any]]:
+    sent: list[Any] = []
+    return Pulse(sent.append, interval=1.0), sent
+
+
+def test_a_long_phase_beats_without_progress_but_only_for_so_long() -> None:
+    pulse, sent = make()
+    pulse(Phase("compiling"))
+    now = time.monotonic()
+    assert pulse.due(now) is None  # a message has just gone: nothing to add
+    assert pulse.due(now + 5) == Heartbeat("compiling", 1)
+    assert pulse.due(now + 10) == Heartbeat("compiling", 1)  # tracing a deep graph: silent, not stuck
+    assert pulse.due(now + LONG_PHASE_LIMIT + 10) is None  # stuck in the phase: the parent's watchdog will see
+    assert sent == [Phase("compiling")]
+
+
+def test_training_beats_only_after_progress() -> None:
+    pulse, _ = make()
+    pulse(Phase("training"))
+    now = time.monotonic()
+    assert pulse.due(now + 5) == Heartbeat("training", 1)  # the Phase message was progress
+    assert pulse.due(now + 10) is None  # a deadlocked main thread: no beat although this thread runs
+    pulse.tick()  # a batch ended (its BatchEnd skipped by batch_messages_every)
+    assert pulse.due(now + 15) == Heartbeat("training", 2)
+    assert pulse.due(now + 20) is None
+
+
+def test_sends_from_other_threads_are_not_progress() -> None:
+    pulse, sent = make()
+    pulse(Phase("training"))
+    now = time.monotonic()
+    pulse.due(now + 5)
+    other = threading.Thread(target=pulse, args=(Log("info", "checkpoint written"),))
+    other.start()
+    other.join()
+    assert sent[-1] == Log("info", "checkpoint written")
+    assert pulse.progress == 1
+    assert pulse.due(now + 10) is None
+
+
+def test_the_thread_beats_in_a_long_phase_and_is_silent_after_close() -> None:
+    beat = threading.Event()
+    sent: list[Any] = []
+
+    def send(msg: Any) -> None:
+        sent.append(msg)
+        if isinstance(msg, Heartbeat):
+            beat.set()
+
+    pulse = Pulse(send, interval=0.05)
+    pulse(Phase("building"))
+    pulse.start()
+    assert beat.wait(60)
+    pulse.close()
+    count = len(sent)
+    pulse._thread.join(60)
+    assert not pulse._thread.is_alive()
+    assert len(sent) == count
+
+
+def test_the_device_label_says_what_and_how() -> None:
+    assert Device("/job:localhost/replica:0/task:0/device:CPU:0").label == "CPU:0"
+    gpu = Device("/job:localhost/replica:0/task:0/device:GPU:0", "NVIDIA RTX A4000", "MirroredStrategy", 2)
+    assert gpu.label == "GPU:0 (NVIDIA RTX A4000), MirroredStrategy over 2 replicas"
