@@ -19,6 +19,7 @@ from core.training.messages import (
     BatchEnd,
     Confusion,
     EpochEnd,
+    Failed,
     FeatureMaps,
     Gradients,
     Message,
@@ -55,6 +56,12 @@ class Diverged:
     step: int
     node: str | None
     why: str = ""
+
+    def failure(self) -> Failed:
+        """The message that ends the run, naming the first layer that went non-finite."""
+        where = f" in {self.node} ({self.why})" if self.node else ""
+        return Failed(f"the loss became NaN or infinite at step {self.step}{where}; the run was stopped "
+                      "(try a lower learning rate or gradient clipping)", self.node, kind="diverged")
 
 
 @dataclass
@@ -163,6 +170,13 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     ctx: RunContext = cb.ctx
     if ctx.diverged is not None:
         return
+    epoch_messages(cb, epoch, logs)
+    _checkpoint(cb, ctx, epoch)
+
+
+def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
+    """The end of an epoch without the checkpoint: ``EpochEnd``, weight statistics, confusion matrix."""
+    ctx: RunContext = cb.ctx
     m = ctx.config.monitors
     scalars = floats(logs)
     ctx.history.epoch.add(epoch + 1, scalars)
@@ -178,7 +192,6 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
         ids = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1).astype("int64")
         pred = monitors.predict_classes(ctx.inner, ctx.eval_x)
         ctx.send(Confusion(epoch, monitors.confusion(ids, pred, len(ctx.classes)), list(ctx.classes)))
-    _checkpoint(cb, ctx, epoch)
 
 
 def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:

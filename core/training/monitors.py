@@ -68,24 +68,37 @@ def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool) -> Any:
                 scaled = self.optimizer.scale_loss(loss)
             weights = self.trainable_weights
             grads = tape.gradient(scaled, weights)
-            if skip_nonfinite:  # a select per variable: far cheaper to trace than a tf.cond around the update
-                finite = tf.math.is_finite(loss)
-                grads = [tf.where(finite, g, tf.zeros_like(g)) if g is not None else g for g in grads]
+            if skip_nonfinite:
+                grads = zero_if_nonfinite(loss, grads)
             self.optimizer.apply_gradients(zip(grads, weights))
             logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
             if gradient_norms:
-                logs = {**logs, **self._norms(grads, loss, scaled)}
+                unscale = tf.cast(loss, tf.float32) / tf.maximum(tf.cast(scaled, tf.float32), 1e-30)
+                per_node, global_norm = gradient_l2(grads, self.groups)
+                logs = {**logs, "grad_norms": per_node * unscale, "grad_global_norm": global_norm * unscale}
             return logs
-
-        def _norms(self, grads: Any, loss: Any, scaled: Any) -> dict[str, Any]:
-            unscale = tf.cast(loss, tf.float32) / tf.maximum(tf.cast(scaled, tf.float32), 1e-30)
-            squares = [tf.reduce_sum(tf.square(tf.cast(g, tf.float32))) if g is not None else tf.constant(0.0)
-                       for g in grads]
-            per_node = tf.stack([tf.sqrt(tf.add_n([squares[i] for i in group])) for group in self.groups])
-            return {"grad_norms": per_node * unscale, "grad_global_norm": tf.sqrt(tf.add_n(squares)) * unscale}
 
     model = MonitoredModel()
     return model
+
+
+def zero_if_nonfinite(loss: Any, grads: Sequence[Any]) -> list[Any]:
+    """``grads``, or zeros when ``loss`` is not finite (so the update leaves the weights finite). A select per
+    variable: far cheaper to trace than a ``tf.cond`` around the update."""
+    import tensorflow as tf
+
+    finite = tf.math.is_finite(loss)
+    return [tf.where(finite, g, tf.zeros_like(g)) if g is not None else g for g in grads]
+
+
+def gradient_l2(grads: Sequence[Any], groups: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+    """(per-node L2 norms as one vector, global L2 norm) of ``grads``; ``groups`` from ``layer_groups``."""
+    import tensorflow as tf
+
+    squares = [tf.reduce_sum(tf.square(tf.cast(g, tf.float32))) if g is not None else tf.constant(0.0)
+               for g in grads]
+    per_node = tf.stack([tf.sqrt(tf.add_n([squares[i] for i in group])) for group in groups])
+    return per_node, tf.sqrt(tf.add_n(squares))
 
 
 def attach_groups(model: Any, inner: Any) -> list[str]:

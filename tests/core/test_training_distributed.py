@@ -61,6 +61,61 @@ def test_two_workers_end_with_identical_weights(tmp_path: Path) -> None:
             np.testing.assert_array_equal(a[key], b[key])
 
 
+WORKER = """
+import dataclasses, json, sys, threading
+from core.training.messages import Confusion, Gradients, Weights
+from core.training.worker import Job, run_job
+
+class Control:
+    stop, pause = threading.Event(), threading.Event()
+
+messages = []
+result = run_job(Job(**json.loads(sys.argv[1])), messages.append, Control())
+kinds = {"gradients": Gradients, "weights": Weights, "confusion": Confusion}
+summary = {name: [dataclasses.asdict(m) for m in messages if isinstance(m, kind)] for name, kind in kinds.items()}
+summary["result"] = dataclasses.asdict(result)
+print(json.dumps(summary, default=lambda a: a.tolist()))
+"""
+
+
+def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> None:
+    """Full-batch gradient descent on two workers with gradient norms every step: both report the same norms,
+    and they are the norms of the whole batch's gradient, the one applied (‖w2 - w1‖ = lr · ‖g2‖ per layer)."""
+    lr = 0.5
+    config = {"epochs": 2, "optimizer": {"name": "gd", "learning_rate": lr}, "strategy": "multi-worker",
+              "monitors": {"gradient_norms": True, "gradient_every": 1, "weight_histograms": True,
+                           "update_ratios": True, "confusion_matrix": True}}
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    procs = []
+    for index in range(2):
+        job = {"graph": mlp(2, [8], 2).to_dict(), "data": {"source": "toy.xor", "options": {"samples": 128}},
+               "config": config, "run_dir": str(tmp_path / f"run{index}")}
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES="",
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(job)], env=env,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    runs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 0, err[-2000:]
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    first, second = runs
+    assert first["result"]["epochs_done"] == 2, first["result"]
+    grads = first["gradients"]
+    assert [g["step"] for g in grads] == [1, 2]
+    assert grads[0]["layers"] == ["dense_1", "dense_2"]
+    assert [g["norms"] for g in grads] == [g["norms"] for g in second["gradients"]]
+    after_first, after_second = first["weights"]
+    for layer, norm in zip(grads[1]["layers"], grads[1]["norms"]):
+        step = after_second["update_ratios"][layer] * after_first["norms"][layer]  # ‖w2 - w1‖
+        assert step == pytest.approx(lr * norm, rel=1e-3)
+    assert [np.sum(c["matrix"]) for c in first["confusion"]] == [26, 26]  # the recipe's validation part (20%)
+    with np.load(tmp_path / "run0" / "weights.npz") as a, np.load(tmp_path / "run1" / "weights.npz") as b:
+        assert sorted(a.files) == ["dense_1#0", "dense_1#1", "dense_2#0", "dense_2#1"]
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+
+
 def test_train_command_saves_the_run(tmp_path: Path) -> None:
     project = make_project(tmp_path / "xor.layerbench", epochs=3)
     proc = subprocess.run(command(str(project), "--epochs", "2", "--json"), capture_output=True, text=True,
