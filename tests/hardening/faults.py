@@ -42,10 +42,19 @@ def _edit(graph: Graph) -> None:
 
 
 def inject(engine: TrainingEngine, tmp_path: Path, graph: Graph, data: dict[str, Any], config: dict[str, Any],
-           fault: Callable[[TrainingRun], None] | None = None) -> Failed:
-    """Run with a fault, edit the parent's graph meanwhile, then check the report, the edit and a next run."""
+           fault: Callable[[TrainingRun], None] | None = None, *, callbacks: tuple[Callable[[], Any], ...] = (),
+           watchdog: float | None = None) -> Failed:
+    """Run with a fault, edit the parent's graph meanwhile, then check the report, the edit and a next run.
+
+    ``fault`` acts from the parent at the first batch; ``callbacks`` go into the worker (``Job.callbacks``);
+    ``watchdog`` replaces the engine's for the faulty run only (the next run has the default)."""
     COUNTS["injected"] += 1
-    run = engine.start(graph, data, config, tmp_path / "faulty")
+    default = engine.watchdog
+    engine.watchdog = default if watchdog is None else watchdog
+    try:
+        run = engine.start(graph, data, config, tmp_path / "faulty", callbacks=callbacks)
+    finally:
+        engine.watchdog = default
     if fault is not None:
         assert on_first_batch(run, lambda: fault(run)).wait(TIMEOUT) or run.done
     _edit(graph)
