@@ -26,6 +26,7 @@ from core.training.config import TrainingConfig
 from core.training.messages import (
     BatchEnd,
     Confusion,
+    Device,
     EpochEnd,
     Failed,
     FeatureMaps,
@@ -146,7 +147,7 @@ class TrainingSession(QObject):
         pairs = ((run.batch_ended, self._on_batch), (run.epoch_ended, self._on_epoch),
                  (run.gradients, self._on_gradients), (run.feature_maps, self._on_features),
                  (run.weights, self.weights.append), (run.confusion, self._on_confusion),
-                 (run.phase, self._on_phase), (run.log, self._on_log),
+                 (run.phase, self._on_phase), (run.log, self._on_log), (run.device_reported, self._on_device),
                  (run.finished, self._on_end), (run.failed, self._on_end))
         for signal, slot in pairs:
             signal.connect(self._only(run, slot), thread="main")
@@ -211,13 +212,17 @@ class TrainingSession(QObject):
             p.device = msg.detail.removeprefix("device ").strip()
         self.phase_changed.emit(msg.phase, msg.detail)
 
+    def _on_device(self, msg: Device) -> None:
+        self.progress.device = msg.label  # the device actually used, before the first batch
+
     def _on_log(self, msg: Log) -> None:
         self.logged.emit(f"[{msg.level}] {msg.text}")
 
     def _on_end(self, msg: Finished | Failed) -> None:
         p = self.progress
         if isinstance(msg, Finished):
-            p.phase, p.device = ("stopped" if msg.stopped else "finished"), msg.device
+            p.phase = "stopped" if msg.stopped else "finished"
+            p.device = p.device if getattr(self.run, "device", None) is not None else msg.device
             if msg.time_to_first_batch is not None:
                 p.first_batch = msg.time_to_first_batch
             if self.on_finished is not None:

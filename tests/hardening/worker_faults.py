@@ -1,4 +1,5 @@
-"""Faults that happen inside the training worker, handed to it as Keras callback factories (``Job.callbacks``).
+"""Faults (and a hold) that happen inside the training worker, handed to it as Keras callback factories
+(``Job.callbacks``).
 
 A factory is a ``functools.partial`` of a function of this module: it pickles by name, and the worker imports this
 module and calls it to make the callback. Nothing here can come from a project file (those hold JSON only).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,3 +31,19 @@ def _abort_callback(batch: int) -> Any:
                 os.abort()  # SIGABRT from inside, as a failing assertion in a native library would
 
     return AbortAt()
+
+
+def hold_until(path: str) -> Callable[[], Any]:
+    """A factory of a callback that holds the run just before its first batch until the file ``path`` exists."""
+    return functools.partial(_hold_callback, path)
+
+
+def _hold_callback(path: str) -> Any:
+    import keras
+
+    class HoldBeforeFirstBatch(keras.callbacks.Callback):  # type: ignore[misc]
+        def on_train_begin(self, logs: Any = None) -> None:
+            while not os.path.exists(path):
+                time.sleep(0.02)
+
+    return HoldBeforeFirstBatch()
