@@ -214,13 +214,17 @@ def text_folder(o: Mapping[str, Any]) -> RawData:
     return RawData(x, np.array(ys, "int64"), "classification", classes, notes=f"vocabulary {len(vocab) + 2} ids")
 
 
+TASKS = ("auto", "classification", "regression")
 SOURCES = (
     SourceSpec("file.csv", "CSV table", "Your files", "A table with a header row; pick feature and label columns.",
-               csv_table, {"path": "", "features": [], "label": "", "delimiter": ",", "task": "auto"}),
+               csv_table, {"path": "", "features": [], "label": "", "delimiter": ",", "task": "auto"},
+               choices={"task": TASKS}),
     SourceSpec("file.numpy", "NumPy arrays", "Your files", "x and y from an .npz, or two .npy files.",
-               numpy_arrays, {"path": "", "y_path": "", "x_key": "x", "y_key": "y", "task": "auto"}),
+               numpy_arrays, {"path": "", "y_path": "", "x_key": "x", "y_key": "y", "task": "auto"},
+               choices={"task": TASKS}),
     SourceSpec("file.images", "Image folder", "Your files", "One sub-folder of images per class.",
-               image_folder, {"path": "", "size": [28, 28], "color": "grayscale"}),
+               image_folder, {"path": "", "size": [28, 28], "color": "grayscale"},
+               choices={"color": ("grayscale", "rgb")}),
     SourceSpec("file.texts", "Text folder", "Your files", "One sub-folder of .txt files per class.",
                text_folder, {"path": "", "num_words": 10000, "maxlen": 200}),
 )

@@ -14,7 +14,8 @@ Loader = Callable[[Mapping[str, Any]], RawData]
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One data source. ``options`` are the defaults; a recipe overrides any of them."""
+    """One data source. ``options`` are the defaults; a recipe overrides any of them. ``choices`` lists the
+    allowed values of options that take one of a fixed set (editors show them as a drop-down)."""
 
     id: str
     title: str
@@ -23,6 +24,7 @@ class SourceSpec:
     loader: Loader
     options: Mapping[str, Any] = field(default_factory=dict)
     offline: bool = True
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def load(self, options: Mapping[str, Any]) -> RawData:
         unknown = sorted(set(options) - set(self.options))
