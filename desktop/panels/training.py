@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QTextDocumentFragment
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -64,6 +65,7 @@ class TrainingPanel(QWidget):
     start_clicked = Signal()
     pause_clicked = Signal()
     stop_clicked = Signal()
+    handover_clicked = Signal(str)  # the dock key of the panel that trains this kind of project
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,11 @@ class TrainingPanel(QWidget):
         self.snapshot.setWordWrap(True)
         self.snapshot.setStyleSheet("color: #b35c00;")
         self.snapshot.hide()
+        self.blocked = QLabel("")
+        self.blocked.setObjectName("train_blocked")
+        self.blocked.setWordWrap(True)
+        self.blocked.linkActivated.connect(self.handover_clicked)
+        self.blocked.hide()
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #d93a3a;")
@@ -113,6 +120,7 @@ class TrainingPanel(QWidget):
         status.addWidget(self.phase)
         status.addWidget(self.details)
         status.addWidget(self.snapshot)
+        status.addWidget(self.blocked)
         status.addWidget(self.error)
         body = QWidget()
         inner = QVBoxLayout(body)
@@ -136,13 +144,22 @@ class TrainingPanel(QWidget):
     def _validate(self) -> None:
         problem = self.form.error()
         self.error.setText(f"Settings: {problem}" if problem else "")
-        self.start_button.setEnabled(not problem and not self._running)
+        self.start_button.setEnabled(not problem and not self._running and not self._blocked)
 
     _running = False
+    _blocked = ""
+
+    def set_blocked(self, reason: str) -> None:
+        """Disable Start and say why (rich text, may link to the panel that trains this project); "" undoes it."""
+        self._blocked = reason
+        self.blocked.setText(reason)
+        self.blocked.setVisible(bool(reason))
+        self.start_button.setToolTip(QTextDocumentFragment.fromHtml(reason).toPlainText() if reason else "")
+        self.set_running(self._running)
 
     def set_running(self, running: bool, paused: bool = False) -> None:
         self._running = running
-        self.start_button.setEnabled(not running and not self.form.error())
+        self.start_button.setEnabled(not running and not self.form.error() and not self._blocked)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
         self.pause_button.setText("Resume" if paused else "Pause")

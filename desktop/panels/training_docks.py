@@ -30,6 +30,13 @@ if TYPE_CHECKING:
     from desktop.panels.dashboard import Dashboard
 
 REFRESH_MS = 33
+OTHER_PANEL = {
+    "gan": ("gan", "This is a GAN project: its generator and discriminator train together in the GAN panel, "
+            "not from here. <a href=\"gan\">Open the GAN panel</a>"),
+    "rl": ("rl", "This is a reinforcement-learning project: its agent trains in the Reinforcement learning "
+           "panel, not from here. <a href=\"rl\">Open the Reinforcement learning panel</a>"),
+}
+"""Project kinds another panel trains: (that panel's dock, why Start is off here)."""
 
 
 def _preferred_interval() -> int:
@@ -102,6 +109,7 @@ class TrainingDocks(QObject):
         self.timer.timeout.connect(self.tick)
         self.timer.start()
         self._check_document()
+        self._check_kind()
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.close)
@@ -133,6 +141,7 @@ class TrainingDocks(QObject):
         p.start_clicked.connect(self.start)
         p.pause_clicked.connect(self.toggle_pause)
         p.stop_clicked.connect(self.session.stop)
+        p.handover_clicked.connect(self.hand_over)
         p.form.changed.connect(self._settings_edited)
         p.data.changed.connect(self._data_edited)
         self.session.on_finished = self._store
@@ -177,6 +186,24 @@ class TrainingDocks(QObject):
         self.predict.refresh_runs()
         self.predict.data = None
 
+    def _other_panel(self) -> tuple[str, str] | None:
+        project = self.window.document.project
+        return OTHER_PANEL.get(project.kind) if project is not None else None
+
+    def _check_kind(self) -> None:
+        """Start trains supervised projects only: GAN and RL projects train in their own panels."""
+        other = self._other_panel()
+        reason = other[1] if other is not None else ""
+        if reason != self.panel.blocked.text():
+            self.panel.set_blocked(reason)
+
+    def hand_over(self, key: str) -> None:
+        """Show the panel that trains this project (the link under a disabled Start)."""
+        dock = self.window.docks.get(key)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
     def _settings_edited(self) -> None:
         if self.panel.form.error():
             return
@@ -204,6 +231,10 @@ class TrainingDocks(QObject):
     # ---- runs ----------------------------------------------------------------------------------
     def start(self) -> None:
         if self.session.running:
+            return
+        other = self._other_panel()
+        if other is not None:
+            self.panel.set_blocked(other[1])
             return
         try:
             config = self.panel.form.config()
@@ -298,6 +329,7 @@ class TrainingDocks(QObject):
     # ---- timer ---------------------------------------------------------------------------------
     def tick(self) -> None:
         self._check_document()
+        self._check_kind()
         s = self.session
         if s.run is not None and s.config is not None:
             self.panel.show_progress(s.progress, s.config.batch_size)
