@@ -5,6 +5,10 @@ answers ``PredictRequest``s in order: build the graph (kept while the same graph
 for), load the weights, call the model directly on the inputs (never ``.predict``), and optionally return
 the outputs of every convolution layer for the first input (feature maps of a chosen sample). Answers
 arrive on the ``predicted`` psygnal signal, emitted from a reader thread.
+
+A model whose output has its input's shape (an autoencoder, a denoiser) is shown as reconstructions:
+``reconstructs_input`` tells, ``reconstruction_errors`` gives each sample's mean squared error and
+``image_shape`` how to draw a sample as a picture.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import multiprocessing as mp
 import os
 import tempfile
@@ -45,6 +50,49 @@ class PredictResult:
     features: dict[str, np.ndarray] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
+
+
+def reconstructs_input(graph: dict[str, Any], loss: str = "mse") -> bool:
+    """Whether the graph rebuilds its input: its one output has the shape of its one input (pure Python
+    shape inference) and it is not trained as a classifier (a 2-feature, 2-class model is no autoencoder)."""
+    from core.data.check import graph_io
+    from core.training.config import CLASSIFICATION_LOSSES
+
+    if loss in CLASSIFICATION_LOSSES:
+        return False
+    from core.data.errors import DataError
+    from core.graph.errors import GraphError
+    from core.graph.model import Graph
+
+    try:
+        _, in_shape, _, out_shape = graph_io(Graph.from_dict(graph))
+    except (DataError, GraphError, KeyError, TypeError, ValueError):
+        return False
+    return len(in_shape) > 0 and tuple(in_shape) == tuple(out_shape)
+
+
+def reconstruction_errors(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean squared error of each sample's reconstruction ``y`` against its input ``x`` (float64)."""
+    a, b = np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64")
+    if a.shape != b.shape:
+        raise ValueError(f"the output has shape {b.shape[1:]} but the input {a.shape[1:]}")
+    errors: np.ndarray = ((a - b) ** 2).reshape(len(a), -1).mean(axis=1)
+    return errors
+
+
+def image_shape(shape: tuple[int, ...], declared: tuple[int, ...] | None = None) -> tuple[int, ...] | None:
+    """How a sample of ``shape`` is drawn: the data's declared image shape when its size matches, an
+    (h, w), (h, w, 1) or (h, w, 3) sample as it is, a flat vector of a square size as a square; else None."""
+    size = int(np.prod(shape)) if shape else 0
+    if declared and int(np.prod(declared)) == size:
+        return tuple(int(d) for d in declared)
+    if len(shape) == 2 or (len(shape) == 3 and shape[-1] in (1, 3)):
+        return tuple(shape)
+    if len(shape) == 1:
+        side = math.isqrt(size)
+        if side >= 2 and side * side == size:
+            return (side, side)
+    return None
 
 
 def _key(req: PredictRequest) -> str:

@@ -1,6 +1,9 @@
 """Predict with a trained run: a test sample from the project's data or a loaded file (an image, or one row
 of a CSV), run through the model in the prediction worker process; the panel shows the predicted class with
 its probabilities (or the regression value), and can send that sample's feature maps to the dashboard.
+
+A model whose output has its input's shape (an autoencoder, a denoiser) is predicted on a batch of samples
+from the chosen one on, and shown as inputs beside their reconstructions with each one's squared error.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.training.predict import image_shape, reconstructs_input
 from desktop.panels.data_picker import _POOL, readable_here, to_image
+from desktop.panels.reconstruction import PAIRS, ReconstructionView
 
 TOP = 5
 LIVE = "__live__"
@@ -102,6 +107,11 @@ class PredictPanel(QWidget):
         self.truth: str = ""
         self.pending = -1
         self.result: Any = None
+        self.from_data = False
+        """The sample is one of the project's data (so neighbours can be reconstructed with it)."""
+        self.batch: np.ndarray | None = None
+        """The inputs of the pending reconstruction request (None: a single-sample prediction)."""
+        self.batch_start = 0
         self._relay = _Relay(self)
         self._relay.loaded.connect(self._data_loaded)
         self._build()
@@ -131,6 +141,8 @@ class PredictPanel(QWidget):
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["class", "probability"])
         self.table.setMaximumHeight(170)
+        self.recon = ReconstructionView()
+        self.recon.hide()
         self._layout()
 
     def _layout(self) -> None:
@@ -154,6 +166,7 @@ class PredictPanel(QWidget):
         layout.addWidget(self.go)
         layout.addWidget(self.status)
         layout.addWidget(self.table)
+        layout.addWidget(self.recon)
         layout.addStretch(1)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -202,11 +215,13 @@ class PredictPanel(QWidget):
         part = self._split()
         self.index.setRange(0, len(part) - 1)
         i = self.index.value()
-        self.set_sample(part.x[i], self._class_name(part.y[i]))
+        self.set_sample(part.x[i], "" if self._reconstructs() else self._class_name(part.y[i]))
+        self.from_data = True
 
     def set_sample(self, x: np.ndarray, truth: str = "") -> None:
-        self.sample, self.truth = np.asarray(x), truth
-        image = to_image(self.sample)
+        self.sample, self.truth, self.from_data = np.asarray(x), truth, False
+        shape = image_shape(self.sample.shape, getattr(self.data, "image_shape", None))
+        image = to_image(self.sample.reshape(shape)) if shape else None
         if image is not None:
             self.picture.setPixmap(QPixmap.fromImage(image).scaled(
                 108, 108, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
@@ -261,8 +276,29 @@ class PredictPanel(QWidget):
         else:
             run = project.run(run_id)
             graph, weights = run.info.get("graph") or self.graph().to_dict(), project.weights_npz(run_id)
-        self.pending = self.request(graph, weights, self.sample[None, ...], self.features.isChecked())
+        self.batch = self._batch() if self._reconstructs(graph, run_id) else None
+        x = self.sample[None, ...] if self.batch is None else self.batch
+        self.pending = self.request(graph, weights, x, self.features.isChecked())
         self.status.setText("Predicting… (the first prediction starts the worker: a few seconds)")
+
+    def _reconstructs(self, graph: dict[str, Any] | None = None, run_id: str | None = None) -> bool:
+        """An autoencoder-like model: output shaped like the input, not trained as a classifier."""
+        project = self.project()
+        training = dict(getattr(project, "training", None) or {})
+        if run_id not in (None, LIVE):
+            training = dict(project.run(run_id).info.get("config") or training)
+        if getattr(self.data, "classes", None):
+            return False
+        return reconstructs_input(graph or self.graph().to_dict(), str(training.get("loss", "mse")))
+
+    def _batch(self) -> np.ndarray:
+        """Up to ``PAIRS`` samples of the chosen part from the chosen one on (the sample alone if it is a file)."""
+        assert self.sample is not None
+        self.batch_start = 0
+        if not self.from_data or self.data is None:
+            return self.sample[None, ...]
+        start = self.batch_start = self.index.value()  # the chosen sample first (its feature maps match)
+        return np.asarray(self._split().x[start:start + PAIRS])
 
     def show_result(self, result: Any) -> None:
         if result.id not in (self.pending, -1):
@@ -271,11 +307,27 @@ class PredictPanel(QWidget):
         if result.error:
             self.status.setText(f"Prediction failed: {result.error}")
             return
-        out = np.asarray(result.outputs)[0].reshape(-1)
-        classes = getattr(self.data, "classes", None)
-        self._show_output(out, classes)
+        outputs = np.asarray(result.outputs)
+        if self.batch is not None and outputs.shape == self.batch.shape:
+            self._show_reconstructions(self.batch, outputs)
+        else:
+            self.recon.hide()
+            self.table.show()
+            self._show_output(outputs[0].reshape(-1), getattr(self.data, "classes", None))
         if result.features:
             self.features_ready.emit(result.features, self.sample)
+
+    def _show_reconstructions(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.table.setRowCount(0)
+        self.table.hide()
+        errors = self.recon.show_pairs(x, y, getattr(self.data, "image_shape", None), self.batch_start)
+        self.recon.show()
+        where = "the loaded sample"
+        if self.from_data and self.data is not None:
+            part = self.split.currentText() if self._split() is not self.data.train else "training"
+            where = f"{part} samples #{self.batch_start}–#{self.batch_start + len(x) - 1}"
+        self.status.setText(f"<b>Reconstructions</b> of {where}: mean squared error {float(errors.mean()):.4g} "
+                            "(the output has the input's shape, so each input is shown beside its output).")
 
     def _show_output(self, out: np.ndarray, classes: list[str] | None) -> None:
         truth = f" — true: {self.truth}" if self.truth else ""

@@ -1,0 +1,119 @@
+"""Inputs beside their reconstructions: the predict panel's view of a model whose output has its input's
+shape (an autoencoder, a denoiser). Each pair is drawn on the input's own grey scale (the reconstruction
+clipped to it, so a washed-out reconstruction looks washed out) with the pair's mean squared error under it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from core.training.predict import image_shape, reconstruction_errors
+from desktop.plots.export import ask_path, copy_png, save_png
+
+PAIRS = 8
+"""Samples shown at once."""
+PER_ROW = 4
+TILE = 72
+"""Largest side, in pixels, of one drawn image."""
+
+
+def array_image(a: np.ndarray, lo: float, hi: float) -> QImage:
+    """An (h, w) or (h, w, 3) array as a grey or RGB QImage, ``lo``..``hi`` mapped to 0..255 (clipped)."""
+    values = np.nan_to_num(np.asarray(a, dtype="float64"))
+    values = values[..., 0] if values.ndim == 3 and values.shape[-1] == 1 else values
+    scaled = np.clip((values - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
+    pixels = np.ascontiguousarray((scaled * 255).round().astype("uint8"))
+    h, w = pixels.shape[:2]
+    fmt = QImage.Format.Format_Grayscale8 if pixels.ndim == 2 else QImage.Format.Format_RGB888
+    return QImage(pixels.data, w, h, pixels.strides[0], fmt).copy()
+
+
+def _strip_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A sample that is no picture drawn as one row of cells."""
+    return (1, int(np.prod(shape)))
+
+
+class ReconstructionView(QWidget):
+    """``show_pairs(x, y)`` draws each input beside its reconstruction; ``errors`` holds the MSE per pair."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("reconstruction_view")
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.grid_host = QWidget()
+        self.grid_host.setObjectName("reconstruction_grid")
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(2, 2, 2, 2)
+        self.grid.setHorizontalSpacing(14)
+        self.images: list[tuple[QImage, QImage]] = []
+        """(input, reconstruction) per pair, at the sample's own size (one pixel per value)."""
+        self.tiles: list[tuple[QLabel, QLabel, QLabel]] = []
+        """(input, reconstruction, error) labels per pair, as drawn."""
+        self.errors = np.zeros(0)
+        self.save_button = QPushButton("Save PNG…")
+        self.save_button.clicked.connect(self._save)
+        self.copy_button = QPushButton("Copy image")
+        self.copy_button.clicked.connect(lambda: copy_png(self.grid_host))
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.save_button)
+        top.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.grid_host)
+
+    def show_pairs(self, x: np.ndarray, y: np.ndarray, declared: tuple[int, ...] | None = None,
+                   first_index: int = 0) -> np.ndarray:
+        """Draw ``x[i]`` beside ``y[i]`` for every sample; returns the per-sample MSE."""
+        x, y = np.asarray(x), np.asarray(y)
+        self.errors = reconstruction_errors(x, y)
+        shape = image_shape(tuple(int(d) for d in x.shape[1:]), declared) or _strip_shape(x.shape[1:])
+        self._clear()
+        for i, (a, b, err) in enumerate(zip(x, y, self.errors)):
+            lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+            pair = (array_image(a.reshape(shape), lo, hi), array_image(b.reshape(shape), lo, hi))
+            self.images.append(pair)
+            self._add_tile(i, pair, f"#{first_index + i}  MSE {err:.4g}")
+        h, w = shape[:2]
+        self.caption.setText(f"Input (left) beside its reconstruction (right), {w}×{h}, for {len(x)} samples; "
+                             f"mean MSE {float(self.errors.mean()):.4g}.")
+        return self.errors
+
+    def _add_tile(self, i: int, pair: tuple[QImage, QImage], text: str) -> None:
+        cell = QWidget()
+        box = QVBoxLayout(cell)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        row = QHBoxLayout()
+        row.setSpacing(2)
+        labels = []
+        for image, tip in zip(pair, ("input", "reconstruction")):
+            label = QLabel()
+            label.setToolTip(tip)
+            label.setPixmap(QPixmap.fromImage(image).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                            Qt.TransformationMode.FastTransformation))
+            row.addWidget(label)
+            labels.append(label)
+        error = QLabel(text)
+        error.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box.addLayout(row)
+        box.addWidget(error)
+        self.grid.addWidget(cell, *divmod(i, PER_ROW))
+        self.tiles.append((labels[0], labels[1], error))
+
+    def _clear(self) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.images, self.tiles = [], []
+
+    def _save(self) -> None:
+        path = ask_path(self, "Save reconstructions", "reconstructions.png", "PNG images (*.png)")
+        if path:
+            save_png(self.grid_host, path)
