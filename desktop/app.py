@@ -78,14 +78,21 @@ class PaintProbe(QObject):
         self.app.quit()
 
 
-def install_first_run(window: object) -> None:
-    """The Learn dock, the preferences the window does not read itself, and the single-instance server."""
+def install_window_extras(window: object) -> None:
+    """What every main window gets after it is built: the Learn dock (placed where it was left) and the
+    preferences the window does not read itself (autosave interval, data cache)."""
     from desktop.dialogs.preferences import apply_at_start
     from desktop.panels.learn import install_learn_dock
-    from desktop.single_instance import serve
 
     install_learn_dock(window)
     apply_at_start(window)
+
+
+def install_first_run(window: object) -> None:
+    """The first window's extras and the single-instance server."""
+    from desktop.single_instance import serve
+
+    install_window_extras(window)
     if not os.environ.get(PROBE_ENV):
         serve(window)
 

@@ -1,9 +1,11 @@
-"""One app per user: a second launch hands its project files to the running app over a local socket.
+"""One app per user: a second launch hands over to the running app over a local socket.
 
 The running app listens on a ``QLocalServer`` named per user (and per settings file, so tests and portable
-installs with their own settings never meet). A launch with a file first tries to connect; when the running
-app answers ``ok`` the launch exits, and the running app opens the file in a new window. The message is one
-JSON line ``{"open": ["/abs/path", ...]}``; anything else is answered ``error`` and ignored.
+installs with their own settings never meet). A launch first tries to connect; when the running app answers
+``ok`` the launch exits. A launch with a file sends one JSON line ``{"open": ["/abs/path", ...]}`` and the
+running app opens each file in a new window; a launch without one (the start-menu entry clicked again) sends
+``{"window": "new"}`` and the running app opens a new window on the welcome page, in front, as a fresh start
+would. Anything else is answered ``error`` and ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication
 
 from desktop.settings import ENV as SETTINGS_ENV
 
@@ -40,6 +43,13 @@ def encode(paths: list[str]) -> bytes:
     return json.dumps({"open": [str(Path(p).absolute()) for p in paths]}).encode() + b"\n"
 
 
+NEW_WINDOW: dict[str, str] = {"window": "new"}
+
+
+def encode_new_window() -> bytes:
+    return json.dumps(NEW_WINDOW).encode() + b"\n"
+
+
 def decode(line: bytes) -> list[str] | None:
     """The paths of a message, or None when it is not a message we send (nothing else is ever acted on)."""
     try:
@@ -54,13 +64,20 @@ def decode(line: bytes) -> list[str] | None:
     return paths
 
 
+def is_new_window(line: bytes) -> bool:
+    try:
+        return bool(json.loads(line.decode("utf-8")) == NEW_WINDOW)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+
+
 def send_to_running(paths: list[str], name: str | None = None, timeout_ms: int = 1500) -> bool:
-    """Blocking: hand ``paths`` to a running app; True when it answered that it took them."""
+    """Blocking: hand ``paths`` (none: ask for a new window) to a running app; True when it answered ``ok``."""
     sock = QLocalSocket()
     sock.connectToServer(name or server_name())
     if not sock.waitForConnected(timeout_ms):
         return False
-    sock.write(encode(paths))
+    sock.write(encode(paths) if paths else encode_new_window())
     sock.flush()
     sock.waitForBytesWritten(timeout_ms)
     answer = b""
@@ -85,11 +102,12 @@ class InstanceClient(QObject):
         self._paths: list[str] = []
 
     def send(self, paths: list[str], name: str | None = None) -> None:
+        """Hand ``paths`` over (an empty list asks for a new window)."""
         self._paths = list(paths)
         self.socket.connectToServer(name or server_name())
 
     def _send(self) -> None:
-        self.socket.write(encode(self._paths))
+        self.socket.write(encode(self._paths) if self._paths else encode_new_window())
 
     def _read(self) -> None:
         self.buffer += bytes(self.socket.readAll().data())
@@ -99,9 +117,11 @@ class InstanceClient(QObject):
 
 
 class InstanceServer(QObject):
-    """Listens for later launches; ``files_received(list[str])`` carries the paths each one sent."""
+    """Listens for later launches: ``files_received(list[str])`` carries the paths one sent,
+    ``window_requested`` says a launch without a file asked for a window."""
 
     files_received = Signal(list)
+    window_requested = Signal()
 
     def __init__(self, name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -137,12 +157,16 @@ class InstanceServer(QObject):
         self._buffers[sock] = data
         if b"\n" not in data and len(data) < MAX_MESSAGE:
             return
-        paths = decode(data.split(b"\n", 1)[0]) if len(data) <= MAX_MESSAGE else None
-        sock.write(OK if paths is not None else ERROR)
+        line = data.split(b"\n", 1)[0] if len(data) <= MAX_MESSAGE else b""
+        paths = decode(line) if line else None
+        new_window = paths is None and is_new_window(line)
+        sock.write(OK if paths or new_window else ERROR)
         sock.flush()
         self._buffers[sock] = b""
-        if paths is not None:
+        if paths:
             self.files_received.emit(paths)
+        elif new_window:
+            self.window_requested.emit()
 
     def _drop(self, sock: QLocalSocket) -> None:
         self._buffers.pop(sock, None)
@@ -169,29 +193,46 @@ def is_running(name: str | None = None, timeout_ms: int = 300) -> bool:
     return alive
 
 
+def open_new_window(make_window: Callable[[], Any], keep: list[Any]) -> Any:
+    """A second launch without a file: a new window on the welcome page, raised to the front."""
+    from desktop.welcome import show_welcome
+
+    window = make_window()
+    keep.append(window)
+    window.show()
+    show_welcome(window)
+    window.raise_()
+    window.activateWindow()
+    return window
+
+
 def hand_over(args: list[str]) -> bool:
-    """At start-up: True when a running app took the project file in ``args`` (this launch should exit)."""
-    if not args or not Path(args[0]).is_file():
+    """At start-up: True when a running app took over this launch (its project file, or a new window when
+    there is no argument), so this launch should exit. A path that is not a file is not handed over: this
+    launch opens and reports it itself."""
+    if args and not Path(args[0]).is_file():
         return False
-    return send_to_running([str(Path(args[0]).absolute())])
+    return send_to_running([str(Path(args[0]).absolute())] if args else [])
 
 
 def serve(window: Any) -> InstanceServer | None:
-    """Listen for later launches unless another app already does; their files open in new windows."""
+    """Listen for later launches unless another app already does; their files (or, without a file, a fresh
+    start) open in new windows. The server belongs to the application, so it outlives the first window."""
     if is_running():
         return None
-    server = InstanceServer(parent=window)
+    server = InstanceServer(parent=QApplication.instance())
     if not server.listen():
         return None
     keep: list[Any] = []
 
     def make() -> Any:
-        new = type(window)()
-        from desktop.panels.learn import install_learn_dock
+        from desktop.app import install_window_extras
 
-        install_learn_dock(new)
+        new = type(window)()
+        install_window_extras(new)
         return new
 
     server.files_received.connect(lambda paths: open_in_new_windows(paths, make, keep))
+    server.window_requested.connect(lambda: open_new_window(make, keep))
     window.instance_server = server
     return server

@@ -8,6 +8,7 @@ training works where it is hard to click: inside the PyInstaller bundle (``scrip
 from __future__ import annotations
 
 import os
+import traceback
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -26,25 +27,30 @@ def probe_epochs() -> int:
 
 def start_train_probe(window: Any, epochs: int) -> None:
     """Press Start on ``window``'s Training panel (after the project has been read) and quit when it ends."""
+    def finish(kind: str, detail: str) -> None:
+        print(f"trained {kind} {detail}", flush=True)
+        window.document.mark_saved()  # a probe: quitting must not stop at "save the changes?"
+        QTimer.singleShot(0, QApplication.quit)
+
+    def ended(run: Any, result: Any) -> None:
+        if hasattr(result, "error"):
+            finish("failed", str(result.error))
+        else:
+            finish("finished", f"epochs={getattr(result, 'epochs_done', '?')} device={getattr(result, 'device', '?')}")
+
     def go() -> None:
-        from desktop.panels.training_install import training_docks
+        try:
+            from desktop.panels.training_install import training_docks
 
-        docks = training_docks(window)
-        docks._check_document()
-        docks.panel.form.set_values({"epochs": epochs})
-
-        def ended(run: Any, result: Any) -> None:
-            kind = "failed" if hasattr(result, "error") else "finished"
-            detail = getattr(result, "error", "") or f"epochs={getattr(result, 'epochs_done', '?')} " \
-                                                     f"device={getattr(result, 'device', '?')}"
-            print(f"trained {kind} {detail}", flush=True)
-            window.document.mark_saved()  # a probe: quitting must not stop at "save the changes?"
-            QTimer.singleShot(0, QApplication.quit)
-
-        docks.session.run_ended.connect(ended)
-        docks.panel.start_button.click()
+            docks = training_docks(window)
+            docks._check_document()
+            docks.panel.form.set_values({"epochs": epochs})
+            docks.session.run_ended.connect(ended)
+            docks.panel.start_button.click()
+        except Exception:
+            finish("failed", traceback.format_exc())
+            return
         if not docks.session.running:
-            print(f"trained failed could not start: {docks.panel.error.text()}", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
+            finish("failed", f"could not start: {docks.panel.error.text()}")
 
     QTimer.singleShot(0, window, go)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -66,6 +67,11 @@ def load() -> Preferences:
     )
 
 
+def default_device() -> str:
+    """The device new training runs start with (the training form's default)."""
+    return load().device
+
+
 def save(prefs: Preferences) -> None:
     s = settings()
     for f in fields(prefs):
@@ -74,28 +80,51 @@ def save(prefs: Preferences) -> None:
 
 
 def apply(window: Any, prefs: Preferences) -> None:
-    """Theme now, autosave timer now, data cache for the next training worker (it inherits the environment)."""
+    """Theme, autosave interval (every open window) and plot refresh rate now; the data cache for the next
+    training worker (it inherits the environment); the default device is read by each training form."""
+    from desktop.refresh import set_plot_interval
+
+    set_plot_interval(prefs.plot_interval_ms)
     window.set_theme({"system": None, "light": False, "dark": True}[prefs.theme])
+    for each in _windows(window):
+        _apply_autosave(each, prefs)
+    _apply_cache(prefs)
+
+
+def apply_at_start(window: Any) -> Preferences:
+    """What the app does not already read itself when a window opens: the autosave interval and the cache."""
+    prefs = load()
+    _apply_autosave(window, prefs)
+    _apply_cache(prefs)
+    return prefs
+
+
+def _windows(window: Any) -> list[Any]:
+    """``window`` and every other open main window (a second launch opens more)."""
+    others = [w for w in QApplication.topLevelWidgets() if w is not window and hasattr(w, "projects")]
+    return [window, *others]
+
+
+def _apply_autosave(window: Any, prefs: Preferences) -> None:
     timer = window.projects.timer
     if prefs.autosave_seconds:
         timer.setInterval(prefs.autosave_seconds * 1000)
         timer.start()
     else:
         timer.stop()
+
+
+_KERAS_HOME_AT_START = os.environ.get("KERAS_HOME")
+
+
+def _apply_cache(prefs: Preferences) -> None:
+    """``KERAS_HOME`` is the chosen folder; cleared, it is what it was when the app started."""
     if prefs.data_cache:
         os.environ["KERAS_HOME"] = prefs.data_cache
-
-
-def apply_at_start(window: Any) -> Preferences:
-    """What the app does not already read itself at start-up: the autosave interval and the data cache."""
-    prefs = load()
-    if prefs.autosave_seconds:
-        window.projects.timer.setInterval(prefs.autosave_seconds * 1000)
+    elif _KERAS_HOME_AT_START is None:
+        os.environ.pop("KERAS_HOME", None)
     else:
-        window.projects.timer.stop()
-    if prefs.data_cache:
-        os.environ["KERAS_HOME"] = prefs.data_cache
-    return prefs
+        os.environ["KERAS_HOME"] = _KERAS_HOME_AT_START
 
 
 class PreferencesDialog(QDialog):

@@ -12,13 +12,12 @@ import typing
 from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QLineEdit,
     QSpinBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.training.config import OPTIMIZER_TITLES, TrainingConfig, describe_error
+from desktop.panels.check_list import CheckList
 
 METRICS = ("accuracy", "mae", "mse", "auc", "precision", "recall", "top_k_categorical_accuracy")
 DEVICES = ("auto", "cpu", "gpu", "gpu:0", "gpu:1")
@@ -41,6 +41,7 @@ HELP = {
     "feature_maps": "Conv-layer outputs of one fixed sample", "weight_histograms": "Weight histograms per epoch",
     "confusion_matrix": "Confusion matrix on the validation data per epoch",
     "batch_messages_every": "Report every N-th batch (1 = all)",
+    "monitor": "The logged value early stopping watches (val_ = on the validation data)",
 }
 LABELS = {"gradient_every": "every N steps", "feature_maps_every": "every N steps"}
 
@@ -70,6 +71,7 @@ class ConfigForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._form(model, ""))
         self._loading = False
+        self._monitor_choices()
         self.set_values(model().model_dump(mode="json"))
 
     # ---- building ------------------------------------------------------------------------------
@@ -118,6 +120,11 @@ class ConfigForm(QWidget):
             return spin
         if name == "metrics":
             return self._metrics_editor()
+        if name == "monitor":
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.currentTextChanged.connect(self._emit)
+            return combo
         if name == "device":
             combo = QComboBox()
             combo.setEditable(True)
@@ -132,16 +139,24 @@ class ConfigForm(QWidget):
         return edit
 
     def _metrics_editor(self) -> QWidget:
-        box = QWidget()
-        grid = QGridLayout(box)
-        grid.setContentsMargins(0, 0, 0, 0)
-        box.checks = {}  # type: ignore[attr-defined]
-        for i, metric in enumerate(METRICS[:6]):
-            check = QCheckBox(metric)
-            check.toggled.connect(self._emit)
-            grid.addWidget(check, i // 3, i % 3)
-            box.checks[metric] = check  # type: ignore[attr-defined]
-        return box
+        """Every metric the engine accepts, ticked in a list whose value keeps the order it was given."""
+        checks = CheckList(METRICS, wrap=True)
+        checks.setMaximumHeight(64)
+        checks.edited.connect(self._monitor_choices)
+        checks.edited.connect(self._emit)
+        return checks
+
+    def _monitor_choices(self) -> None:
+        """Offer early stopping the loss and each chosen metric, on the training and the validation data."""
+        combo, metrics = self.editors.get("early_stopping.monitor"), self.editors.get("metrics")
+        if not isinstance(combo, QComboBox) or not isinstance(metrics, CheckList):
+            return
+        names = ["loss", *metrics.value()]
+        with QSignalBlocker(combo):
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems([f"{prefix}{n}" for n in names for prefix in ("val_", "")])
+            combo.setCurrentText(current)
 
     def _emit(self, *_: object) -> None:
         if not self._loading:
@@ -171,6 +186,11 @@ class ConfigForm(QWidget):
         return ""
 
     def set_values(self, values: dict[str, Any]) -> None:
+        """Show ``values``; a device left out or "auto" shows the "Default device for training" preference."""
+        if "device" in self.editors and values.get("device") in (None, "auto"):
+            from desktop.dialogs.preferences import default_device
+
+            values = {**values, "device": default_device()}
         self._loading = True
         try:
             for path, editor in self.editors.items():
@@ -179,6 +199,7 @@ class ConfigForm(QWidget):
                     value = value.get(part) if isinstance(value, dict) else None
                 if value is not None or path.endswith(("seed", "clipnorm", "clipvalue")):
                     _write(editor, value)
+            self._monitor_choices()
         finally:
             self._loading = False
         self.changed.emit()
@@ -199,8 +220,8 @@ def _read(editor: QWidget) -> Any:
             return int(text) if text.lstrip("-").isdigit() else float(text)
         except ValueError:
             return text
-    checks = getattr(editor, "checks", {})
-    return [m for m, c in checks.items() if c.isChecked()]
+    assert isinstance(editor, CheckList)
+    return editor.value()
 
 
 def _write(editor: QWidget, value: Any) -> None:
@@ -215,6 +236,5 @@ def _write(editor: QWidget, value: Any) -> None:
         editor.setValue(int(value))
     elif isinstance(editor, QLineEdit):
         editor.setText("" if value is None else repr(value) if isinstance(value, float) else str(value))
-    else:
-        for metric, check in getattr(editor, "checks", {}).items():
-            check.setChecked(metric in (value or []))
+    elif isinstance(editor, CheckList):
+        editor.set_value(value or [])

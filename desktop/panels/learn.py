@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QTextBrowser, QVBoxLayout, QWidget
 
 from core.catalog.registry import get_spec, has_spec
 from core.graph.model import Node
@@ -159,17 +159,25 @@ class LearnPanel(QWidget):
 
 
 def install_learn_dock(window: Any) -> QDockWidget:
-    """The Learn dock, tabbed with the inspector, following the canvas selection."""
+    """The Learn dock, following the canvas selection: where the user left it last time (the window restored
+    its state before this dock existed, so ``restoreDockWidget`` places it), else tabbed with the inspector."""
+    existing = getattr(window, "docks", {}).get("learn")
+    if existing is not None:
+        return existing  # type: ignore[no-any-return]
     panel = LearnPanel()
     dock = QDockWidget("Learn", window)
-    dock.setObjectName("dock_learn")
+    dock.setObjectName("dock_learn")  # the key of its place in the saved window state
     dock.setWidget(panel)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    inspector = getattr(window, "docks", {}).get("inspector")
-    if inspector is not None:
-        window.tabifyDockWidget(inspector, dock)
-        inspector.raise_()
+    if not window.restoreDockWidget(dock):
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        inspector = getattr(window, "docks", {}).get("inspector")
+        if inspector is not None:
+            window.tabifyDockWidget(inspector, dock)
+            inspector.raise_()
     window.docks["learn"] = dock
     window.learn_panel = panel
+    menu = next((m for m in window.findChildren(QMenu) if m.title() == "&Panels"), None)
+    if menu is not None:
+        menu.addAction(dock.toggleViewAction())
     panel.follow(window)
     return dock
