@@ -84,3 +84,24 @@ def test_divergence_stops_the_loop_and_names_the_layer(tmp_path: Path) -> None:
     assert result.node in {n.name for n in graph.nodes}
     assert f"in {result.node} (" in result.error
     assert len(of(messages, EpochEnd)) < 20
+
+
+def test_stop_is_honoured_at_the_end_of_the_epoch(tmp_path: Path) -> None:
+    """Every worker must run the same steps, so a stop asked mid-epoch lets the epoch finish (unlike fit)."""
+    from core.training.worker import Job, run_job
+    from tests.core.test_training import Control
+
+    control, messages = Control(), []
+
+    def send(msg: object) -> None:
+        messages.append(msg)
+        if isinstance(msg, BatchEnd) and msg.step == 2:
+            control.stop.set()
+
+    job = Job(mlp(2, [4], 2).to_dict(), {"source": "toy.xor", "options": {"samples": 160}},
+              {"epochs": 5, "batch_size": 32, "strategy": "multi-worker"}, str(tmp_path))
+    result = run_job(job, send, control)
+    assert isinstance(result, Finished), result
+    assert (result.stopped, result.epochs_done) == (True, 1)
+    assert [m.step for m in of(messages, BatchEnd)] == [1, 2, 3, 4]  # 128 training samples: the whole epoch
+    assert len(of(messages, EpochEnd)) == 1
