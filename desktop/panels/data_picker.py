@@ -7,22 +7,21 @@ never imported in the window's process; the training process reads them.
 
 from __future__ import annotations
 
-import json
+import copy
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -31,7 +30,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.data.recipe import LabelMode, Preprocess, Scaling
 from core.data.sources import SourceSpec, all_sources
+from desktop.panels.data_options import (
+    PRE_HELP,
+    ChoiceOption,
+    ColumnsOption,
+    OptionEditor,
+    csv_editors,
+    csv_header,
+    fraction_spin,
+    option_editor,
+    pre_set,
+    same_json,
+    text_combo,
+)
 
 THUMB = 56
 SAMPLES = 12
@@ -70,7 +83,12 @@ class _Relay(QObject):
 
 
 class DataPicker(QWidget):
-    """Edits a data recipe dict; ``changed`` fires with it on every edit."""
+    """Edits a data recipe dict; ``changed`` fires with it on every user edit (not on ``set_recipe``).
+
+    Nothing of a loaded recipe is lost: values an editor cannot show exactly (a seed out of a spin box's
+    range, an unknown option or preprocessing key) are kept and given back by ``recipe()`` until the user
+    edits that field.
+    """
 
     changed = Signal(dict)
 
@@ -86,7 +104,14 @@ class DataPicker(QWidget):
         self.options_box = QWidget()
         self.options_form = QFormLayout(self.options_box)
         self.options_form.setContentsMargins(0, 0, 0, 0)
-        self.option_editors: dict[str, QWidget] = {}
+        self.option_editors: dict[str, OptionEditor] = {}
+        self._loading = False
+        self._unshown: dict[tuple[str, str], Any] = {}
+        """Loaded values no editor shows exactly, by (section, name); dropped when that field is edited."""
+        self._kept: dict[str, dict[str, Any]] = {"top": {}, "options": {}, "preprocess": {}}
+        """Keys of the loaded recipe this picker has no editor for (``options`` only while its source is on)."""
+        self._kept_source = ""
+        self.pre: dict[str, QWidget] = {}
         self._build_preprocess()
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
@@ -110,27 +135,35 @@ class DataPicker(QWidget):
         self._source_changed()
 
     def _build_preprocess(self) -> None:
-        self.scaling = QComboBox()
-        self.scaling.addItems(["none", "minmax", "standard", "divide255"])
-        self.validation = QDoubleSpinBox()
-        self.validation.setRange(0.0, 0.9)
-        self.validation.setSingleStep(0.05)
-        self.validation.setValue(0.2)
+        self.scaling = text_combo(get_args(Scaling), PRE_HELP["scaling"])
+        self.labels = text_combo(get_args(LabelMode), PRE_HELP["labels"])
+        self.validation = fraction_spin(0.2, PRE_HELP["validation"])
+        self.test = fraction_spin(0.0, PRE_HELP["test"])
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip(PRE_HELP["seed"])
+        self.shuffle = QCheckBox("shuffle before splitting")
+        self.shuffle.setToolTip(PRE_HELP["shuffle"])
         self.limit = QSpinBox()
-        self.limit.setRange(0, 10_000_000)
+        self.limit.setRange(0, 2**31 - 1)
         self.limit.setSpecialValueText("all")
-        for w in (self.scaling, self.validation, self.limit):
-            signal = w.currentIndexChanged if isinstance(w, QComboBox) else w.valueChanged
-            signal.connect(self._edited)
+        self.limit.setToolTip(PRE_HELP["limit"])
+        self.pre = {"scaling": self.scaling, "labels": self.labels, "validation": self.validation, "test": self.test,
+                    "seed": self.seed, "shuffle": self.shuffle, "limit": self.limit}
+        for name, w in self.pre.items():
+            w.setObjectName(f"data_pre_{name}")
+            signal = (w.currentIndexChanged if isinstance(w, QComboBox) else w.toggled if isinstance(w, QCheckBox)
+                      else w.valueChanged)
+            signal.connect(lambda *_, key=("preprocess", name): self._field_edited(key))
 
     def _layout(self) -> None:
         form = QFormLayout()
         form.addRow("Source", self.source)
         form.addRow(self.doc)
         form.addRow(self.options_box)
-        form.addRow("Scaling", self.scaling)
-        form.addRow("Validation", self.validation)
-        form.addRow("Use at most", self.limit)
+        for title, name in (("Scaling", "scaling"), ("Labels", "labels"), ("Validation", "validation"),
+                            ("Test", "test"), ("Seed", "seed"), ("Order", "shuffle"), ("Use at most", "limit")):
+            form.addRow(title, self.pre[name])
         head = QHBoxLayout()
         head.addWidget(self.summary, 1)
         head.addWidget(self.preview_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -146,50 +179,111 @@ class DataPicker(QWidget):
     def spec(self) -> SourceSpec:
         return self.sources[str(self.source.currentData())]
 
+    def preprocess(self) -> dict[str, Any]:
+        return {"scaling": self.scaling.currentText(), "labels": self.labels.currentText(),
+                "validation": round(self.validation.value(), 4), "test": round(self.test.value(), 4),
+                "seed": self.seed.value(), "shuffle": self.shuffle.isChecked(), "limit": self.limit.value() or None}
+
     def recipe(self) -> dict[str, Any]:
-        options = {name: _read(editor) for name, editor in self.option_editors.items()}
-        limit = self.limit.value() or None
-        return {"source": self.spec.id, "options": options,
-                "preprocess": {"scaling": self.scaling.currentText(), "validation": round(self.validation.value(), 4),
-                               "limit": limit}}
+        sections = {"options": {name: e.value() for name, e in self.option_editors.items()},
+                    "preprocess": self.preprocess()}
+        for (section, name), value in self._unshown.items():
+            sections[section][name] = copy.deepcopy(value)
+        if self._kept_source == self.spec.id:
+            sections["options"].update(copy.deepcopy(self._kept["options"]))
+        sections["preprocess"].update(copy.deepcopy(self._kept["preprocess"]))
+        return {**copy.deepcopy(self._kept["top"]), "source": self.spec.id, **sections}
 
     def set_recipe(self, recipe: dict[str, Any]) -> None:
+        """Show ``recipe`` (a load, not an edit: ``changed`` does not fire)."""
         index = self.source.findData(recipe.get("source"))
         if index < 0:
+            self.doc.setText(f"<small>Unknown data source {recipe.get('source')!r}: choose one.</small>")
             return
-        self.blockSignals(True)
-        self.source.setCurrentIndex(index)
-        for name, value in recipe.get("options", {}).items():
-            if name in self.option_editors:
-                _write(self.option_editors[name], value)
-        pre = recipe.get("preprocess", {})
-        self.scaling.setCurrentText(str(pre.get("scaling", "none")))
-        self.validation.setValue(float(pre.get("validation", 0.2)))
-        self.limit.setValue(int(pre.get("limit") or 0))
-        self.blockSignals(False)
-        self._edited()
+        self._loading = True
+        try:
+            with QSignalBlocker(self.source):
+                self.source.setCurrentIndex(index)
+            self._build_options()
+            self._unshown = {}
+            self._kept_source = self.spec.id
+            self._kept = {"top": {k: v for k, v in recipe.items() if k not in ("source", "options", "preprocess")},
+                          "options": {}, "preprocess": {}}
+            options = recipe.get("options") or {}
+            self._show_section("options", options, lambda name: self.option_editors[name].value())
+            self._csv_header()
+            pre = {**Preprocess().model_dump(mode="json"), **(recipe.get("preprocess") or {})}
+            self._show_section("preprocess", pre, lambda name: self.preprocess()[name])
+        finally:
+            self._loading = False
+        self._stale = True
 
-    def _source_changed(self) -> None:
+    def _show_section(self, section: str, values: dict[str, Any], read: Callable[[str], Any]) -> None:
+        """Put each value in its editor; keep what has no editor or does not read back the same."""
+        editors: dict[str, Any] = self.option_editors if section == "options" else self.pre
+        for name, value in values.items():
+            if name not in editors:
+                self._kept[section][name] = copy.deepcopy(value)
+                continue
+            if section == "options":
+                editors[name].set_value(value)
+            else:
+                pre_set(editors[name], value)
+            if not same_json(read(name), value):
+                self._unshown[(section, name)] = copy.deepcopy(value)
+
+    def _build_options(self) -> None:
         spec = self.spec
         self.doc.setText(f"<small>{spec.doc}</small>")
         while self.options_form.rowCount():
             self.options_form.removeRow(0)
         self.option_editors = {}
+        folder = spec.id in ("file.images", "file.texts")
+        columns = csv_editors([]) if spec.id == "file.csv" else {}
         for name, default in spec.options.items():
-            editor = _editor(default)
+            editor = columns.get(name) or option_editor(name, default, spec.choices.get(name), folder)
+            editor.set_value(default)
             editor.setObjectName(f"data_opt_{name}")
-            _connect(editor, self._edited)
+            editor.edited.connect(lambda key=("options", name): self._field_edited(key))
             self.option_editors[name] = editor
-            label = name.replace("_", " ").capitalize()
-            if name.endswith("path") and isinstance(editor, QLineEdit):
-                self.options_form.addRow(label, _with_browse(editor, folder=spec.id in ("file.images", "file.texts")))
-            else:
-                self.options_form.addRow(label, editor)
+            self.options_form.addRow(name.replace("_", " ").capitalize(), editor)
+
+    def _source_changed(self) -> None:
+        self._build_options()
+        self._unshown = {k: v for k, v in self._unshown.items() if k[0] != "options"}
+        spec = self.spec
         if spec.group == "Images" or spec.id.startswith("keras."):
-            self.scaling.setCurrentText("divide255" if spec.id.startswith("keras.") else "none")
+            self._unshown.pop(("preprocess", "scaling"), None)
+            with QSignalBlocker(self.scaling):
+                self.scaling.setCurrentText("divide255" if spec.id.startswith("keras.") else "none")
         self._edited()
 
-    def _edited(self, *_: object) -> None:
+    def _field_edited(self, key: tuple[str, str]) -> None:
+        if self._loading:
+            return
+        self._unshown.pop(key, None)
+        if self.spec.id == "file.csv" and key[1] in ("path", "delimiter", "label"):
+            self._csv_header(edited=key[1] == "label")
+        self._edited()
+
+    def _csv_header(self, edited: bool = False) -> None:
+        """Offer the CSV file's columns to the feature and label pickers (the label column is not a feature)."""
+        if self.spec.id != "file.csv":
+            return
+        e = self.option_editors
+        features, label = e["features"], e["label"]
+        assert isinstance(features, ColumnsOption) and isinstance(label, ChoiceOption)
+        header = csv_header(str(e["path"].value()), str(e["delimiter"].value()))
+        features.list.set_names(header)
+        label.set_choices(["", *header])
+        chosen = str(label.value()) or (header[-1] if header else "")
+        if edited and chosen in features.list.ticked():
+            features.list.tick(chosen, False)
+        features.list.set_disabled([chosen])
+
+    def _edited(self) -> None:
+        if self._loading:
+            return
         self.changed.emit(self.recipe())
         self._stale = True
         on_screen = self.isVisible() and not self.visibleRegion().isEmpty()
@@ -255,7 +349,6 @@ class DataPicker(QWidget):
         self.table.resizeColumnsToContents()
         self.table.show()
 
-
 def _load_preview(recipe: dict[str, Any]) -> Any:
     from core.data.errors import DataError
     from core.data.preview import preview
@@ -286,77 +379,6 @@ def _label_of(preview: Any, i: int) -> str:
     if k is not None and preview.classes and 0 <= k < len(preview.classes):
         return str(preview.classes[k])
     return f"{float(y.reshape(-1)[0]):.4g}"
-
-
-def _editor(default: Any) -> QWidget:
-    if isinstance(default, bool):
-        return QCheckBox()
-    if isinstance(default, int):
-        spin = QSpinBox()
-        spin.setRange(-1_000_000, 100_000_000)
-        spin.setValue(default)
-        return spin
-    edit = QLineEdit(json.dumps(default) if isinstance(default, list) else str(default))
-    edit.setProperty("json", isinstance(default, list))
-    edit.setProperty("number", isinstance(default, float))
-    return edit
-
-
-def _with_browse(edit: QLineEdit, folder: bool) -> QWidget:
-    """A path field with a Browse… button (a folder for image and text folders, else a file)."""
-    from PySide6.QtWidgets import QFileDialog
-
-    box = QWidget()
-    row = QHBoxLayout(box)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(edit, 1)
-    button = QPushButton("Browse…")
-
-    def browse() -> None:
-        chosen = (QFileDialog.getExistingDirectory(box, "Choose a folder") if folder
-                  else QFileDialog.getOpenFileName(box, "Choose a file")[0])
-        if chosen:
-            edit.setText(chosen)
-            edit.editingFinished.emit()
-
-    button.clicked.connect(browse)
-    row.addWidget(button)
-    return box
-
-
-def _connect(editor: QWidget, slot: Any) -> None:
-    if isinstance(editor, QCheckBox):
-        editor.toggled.connect(slot)
-    elif isinstance(editor, QSpinBox):
-        editor.valueChanged.connect(slot)
-    elif isinstance(editor, QLineEdit):
-        editor.editingFinished.connect(slot)
-
-
-def _read(editor: QWidget) -> Any:
-    if isinstance(editor, QCheckBox):
-        return editor.isChecked()
-    if isinstance(editor, QSpinBox):
-        return editor.value()
-    assert isinstance(editor, QLineEdit)
-    text = editor.text()
-    try:
-        if editor.property("json"):
-            return json.loads(text or "[]")
-        if editor.property("number"):
-            return float(text)
-    except ValueError:
-        return text
-    return text
-
-
-def _write(editor: QWidget, value: Any) -> None:
-    if isinstance(editor, QCheckBox):
-        editor.setChecked(bool(value))
-    elif isinstance(editor, QSpinBox):
-        editor.setValue(int(value))
-    elif isinstance(editor, QLineEdit):
-        editor.setText(json.dumps(value) if editor.property("json") else str(value))
 
 
 def _clear(grid: QGridLayout) -> None:

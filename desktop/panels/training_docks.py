@@ -20,6 +20,7 @@ from desktop.panels.health_banner import flagged_layers
 from desktop.panels.predict import PredictPanel
 from desktop.panels.runs import RunsPanel, store_run
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
+from desktop.panels.settings_edit import ReplaceSettings
 from desktop.panels.training import TrainingPanel
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
@@ -176,9 +177,15 @@ class TrainingDocks(QObject):
         self._doc = doc
         doc.graph.changed.connect(self._graph_edited)
         project = self.project()
-        if project.training:
-            self.panel.form.set_values(project.training)
-        self.panel.data.set_recipe(project.data or default_recipe(doc.graph))
+        self._quiet = True  # showing a project is no edit: nothing is pushed, the document stays unmodified
+        try:
+            if project.training:
+                self.panel.form.set_values(project.training)
+            self.panel.data.set_recipe(project.data or default_recipe(doc.graph))
+            if not project.data:  # a fresh project gets the data the picker shows
+                self._data_edited(self.panel.data.recipe())
+        finally:
+            self._quiet = False
         self._histories.clear()
         self.current = None
         self.overlay.clear()
@@ -204,22 +211,39 @@ class TrainingDocks(QObject):
             dock.show()
             dock.raise_()
 
+    _quiet = False
+    """True while the forms show the project (on open, after undo/redo): what they signal then is no edit."""
+
     def _settings_edited(self) -> None:
         if self.panel.form.error():
             return
-        config = self.panel.form.config()
-        training = self.project().training
-        for key in [k for k in training if k in type(config).model_fields]:
-            del training[key]  # keys of other panels ("gan", "rl", "example") stay
-        training.update(config.to_dict())
+        config = self.panel.form.config()  # keys of other panels ("gan", "rl", "example") stay
+        self._edit(self.project().training, config.to_dict(), "training settings", type(config).model_fields,
+                   self._reload_form)
 
     def _data_edited(self, recipe: dict[str, Any]) -> None:
-        data = self.project().data
-        data.clear()
-        data.update(recipe)
+        self._edit(self.project().data, recipe, "data", None, self._reload_data)
+
+    def _edit(self, store: dict[str, Any], new: dict[str, Any], what: str, keys: Any, reload: Any) -> None:
+        """A form edit is one undoable command (typing in one field merges); while quiet it is just written."""
+        command = ReplaceSettings(store, new, what, keys, reload)
+        if not command.fields:
+            return
+        if self._quiet:
+            command.notify = None
+            command.redo()
+        else:
+            self._push(command)
 
     def _reload_form(self) -> None:
-        self.panel.form.set_values(self.project().training)
+        self._quiet = True
+        try:
+            self.panel.form.set_values(self.project().training)
+        finally:
+            self._quiet = False
+
+    def _reload_data(self) -> None:
+        self.panel.data.set_recipe(self.project().data or default_recipe(self.window.document.graph))
 
     def _push(self, command: Any) -> str | None:
         return self.window.editor.push(command)
