@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QTextBrowse
 
 from core.catalog.registry import get_spec, has_spec
 from core.graph.model import Node
-from desktop.panels.learn_diagrams import ActivationPlot, PaddingDiagram, StackDiagram
+from desktop.panels.learn_diagrams import EXTRA, ActivationPlot, PaddingDiagram, StackDiagram
+from desktop.panels.learn_relay import attach
 from desktop.panels.learn_topics import Topic, all_topics, topics_for_node
 
 HINT = "Select a layer on the canvas, or pick a topic above, to read what it does."
@@ -28,7 +29,8 @@ def diagram_for(topic: Topic) -> QWidget | None:
         return StackDiagram(stride=1, layers=3)
     if topic.diagram == "stride":
         return StackDiagram(stride=2, layers=2)
-    return None
+    factory = EXTRA.get(topic.diagram)
+    return factory() if factory is not None else None
 
 
 def node_html(node: Node) -> str:
@@ -180,4 +182,5 @@ def install_learn_dock(window: Any) -> QDockWidget:
     if menu is not None:
         menu.addAction(dock.toggleViewAction())
     panel.follow(window)
+    attach(panel, window)  # forms and the health banner ask for topics through learn_relay.request_topic
     return dock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -141,3 +142,170 @@ class StackDiagram(QWidget):
                 colour = "#ef6c00" if level == 0 or (lo <= i <= hi and i % max(1, self.stride ** 0) == 0) else "#cfd8dc"
                 p.fillRect(QRectF(x0 + i * side, y, side - 2, side), QColor(colour))
         p.end()
+
+
+def _pen(widget: QWidget, alpha: int = 255, width: float = 1.0) -> QPen:
+    c = widget.palette().windowText().color()
+    return QPen(QColor(c.red(), c.green(), c.blue(), alpha), width)
+
+
+class BottleneckDiagram(QWidget):
+    """An autoencoder's layer widths as bars: wide input, narrow code, wide reconstruction."""
+
+    WIDTHS = (64, 32, 8, 32, 64)
+    LABELS = ("input", "", "code", "", "output ≈ input")
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 150)
+
+    def bars(self) -> list[QRectF]:
+        """One rectangle per layer, its height proportional to the layer's width."""
+        r = QRectF(self.rect()).adjusted(10, 6, -10, -22)
+        step = r.width() / len(self.WIDTHS)
+        top = max(self.WIDTHS)
+        out = []
+        for i, units in enumerate(self.WIDTHS):
+            h = r.height() * units / top
+            out.append(QRectF(r.left() + i * step + step * 0.3, r.center().y() - h / 2, step * 0.4, h))
+        return out
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        bars = self.bars()
+        for i, bar in enumerate(bars):
+            colour = "#ef6c00" if i == len(bars) // 2 else ("#90caf9" if i < len(bars) // 2 else "#a5d6a7")
+            p.fillRect(bar, QColor(colour))
+            p.setPen(QColor("#263238"))
+            p.drawText(bar, Qt.AlignmentFlag.AlignCenter, str(self.WIDTHS[i]))
+            if i + 1 < len(bars):
+                nxt = bars[i + 1]
+                p.setPen(_pen(self, 90))
+                p.drawLine(bar.topRight(), nxt.topLeft())
+                p.drawLine(bar.bottomRight(), nxt.bottomLeft())
+            p.setPen(_pen(self))
+            p.drawText(QRectF(bar.center().x() - 50, self.height() - 20, 100, 18), Qt.AlignmentFlag.AlignCenter,
+                       self.LABELS[i])
+        p.end()
+
+
+class ResidualDiagram(QWidget):
+    """x → F(x) → (+) → y, with the identity path from x straight to the sum."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 120)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, y = self.width(), self.height() * 0.62
+        xs = (w * 0.1, w * 0.45, w * 0.75, w * 0.92)
+        box = QRectF(xs[1] - 40, y - 16, 80, 32)
+        p.fillRect(box, QColor("#90caf9"))
+        p.setPen(QColor("#263238"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, "F(x)")
+        p.setPen(_pen(self, 255, 1.5))
+        p.drawText(QRectF(xs[0] - 20, y - 10, 20, 20), Qt.AlignmentFlag.AlignCenter, "x")
+        p.drawLine(QPointF(xs[0], y), QPointF(box.left(), y))
+        p.drawLine(QPointF(box.right(), y), QPointF(xs[2] - 12, y))
+        p.drawEllipse(QPointF(xs[2], y), 12, 12)
+        p.drawText(QRectF(xs[2] - 12, y - 12, 24, 24), Qt.AlignmentFlag.AlignCenter, "+")
+        p.drawLine(QPointF(xs[2] + 12, y), QPointF(xs[3], y))
+        p.drawText(QRectF(xs[3], y - 10, 20, 20), Qt.AlignmentFlag.AlignCenter, "y")
+        skip = QPainterPath(QPointF(xs[0] + 10, y))
+        skip.cubicTo(QPointF(xs[0] + 10, y - 55), QPointF(xs[2], y - 55), QPointF(xs[2], y - 12))
+        p.setPen(QPen(QColor("#ef6c00"), 2, Qt.PenStyle.DashLine))
+        p.drawPath(skip)
+        p.drawText(QRectF(xs[1] - 60, y - 62, 120, 16), Qt.AlignmentFlag.AlignCenter, "identity")
+        p.end()
+
+
+class ClippingDiagram(QWidget):
+    """Size of the step taken against the gradient's norm: clipnorm c caps it at c (dashed: no clipping)."""
+
+    LIMIT = 1.0
+    RANGE = 3.0
+
+    def sizeHint(self) -> QSize:
+        return QSize(280, 150)
+
+    def points(self, clipped: bool = True, n: int = 61) -> list[tuple[float, float]]:
+        xs = [self.RANGE * i / (n - 1) for i in range(n)]
+        return [(g, min(g, self.LIMIT) if clipped else g) for g in xs]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(24, 8, -8, -22)
+
+        def at(x: float, y: float) -> QPointF:
+            return QPointF(r.left() + x / self.RANGE * r.width(), r.bottom() - y / self.RANGE * r.height())
+
+        p.setPen(_pen(self, 90))
+        p.drawLine(at(0, 0), at(self.RANGE, 0))
+        p.drawLine(at(0, 0), at(0, self.RANGE))
+        for pts, colour, style in ((self.points(False), "#9e9e9e", Qt.PenStyle.DashLine),
+                                   (self.points(True), "#1e88e5", Qt.PenStyle.SolidLine)):
+            path = QPainterPath(at(*pts[0]))
+            for x, y in pts[1:]:
+                path.lineTo(at(x, y))
+            p.setPen(QPen(QColor(colour), 2, style))
+            p.drawPath(path)
+        p.setPen(_pen(self))
+        p.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), 18), Qt.AlignmentFlag.AlignLeft,
+                   f"gradient norm →   step norm ↑ (clipnorm = {self.LIMIT:g})")
+        p.end()
+
+
+class LearningRateDiagram(QWidget):
+    """Gradient descent on loss = w² from w = 1 with three learning rates: small, large, too large."""
+
+    RATES = (0.1, 0.8, 1.05)
+    COLOURS = ("#43a047", "#fb8c00", "#e53935")
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 170)
+
+    @staticmethod
+    def path(rate: float, steps: int = 6, start: float = 1.0) -> list[float]:
+        """The weights visited: w ← w − η·2w (the gradient of w² is 2w)."""
+        ws = [start]
+        for _ in range(steps):
+            ws.append(ws[-1] - rate * 2 * ws[-1])
+        return ws
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        r = QRectF(self.rect()).adjusted(8, 8, -8, -22)
+        span = 1.5
+
+        def at(w: float) -> QPointF:
+            w = max(-span, min(span, w))
+            return QPointF(r.center().x() + w / span * r.width() / 2, r.bottom() - w * w / span**2 * r.height())
+
+        curve = QPainterPath(at(-span))
+        for i in range(1, 61):
+            curve.lineTo(at(-span + 2 * span * i / 60))
+        p.setPen(_pen(self, 120, 1.5))
+        p.drawPath(curve)
+        for rate, colour in zip(self.RATES, self.COLOURS):
+            ws = self.path(rate)
+            p.setPen(QPen(QColor(colour), 1.5))
+            for a, b in itertools.pairwise(ws):
+                p.drawLine(at(a), at(b))
+            p.setBrush(QColor(colour))
+            for w in ws:
+                p.drawEllipse(at(w), 2.5, 2.5)
+        p.setPen(_pen(self))
+        legend = "   ".join(f"η = {rate:g}" for rate in self.RATES)
+        p.drawText(QRectF(r.left(), r.bottom() + 2, r.width(), 18), Qt.AlignmentFlag.AlignLeft,
+                   f"loss = w²:  {legend} (green, orange, red)")
+        p.end()
+
+
+EXTRA: dict[str, Callable[[], QWidget]] = {
+    "autoencoder": BottleneckDiagram, "residual": ResidualDiagram, "clipping": ClippingDiagram,
+    "learning_rate": LearningRateDiagram,
+}
+"""Diagrams by ``Topic.diagram`` key beyond the activation curves, padding, stride and receptive field."""
