@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.training.config import OPTIMIZER_TITLES, TrainingConfig, describe_error
 from desktop.panels.check_list import CheckList
+from desktop.panels.learn_relay import watch_combo
 
 METRICS = ("accuracy", "mae", "mse", "auc", "precision", "recall", "top_k_categorical_accuracy")
 DEVICES = ("auto", "cpu", "gpu", "gpu:0", "gpu:1")
@@ -91,6 +92,8 @@ class ConfigForm(QWidget):
             editor.setObjectName(f"cfg_{path}")
             editor.setToolTip(HELP.get(name, ""))
             self.editors[path] = editor
+            if path in ("loss", "optimizer.name"):  # the Learn dock explains the loss or optimizer picked
+                watch_combo(editor, path.split(".")[0])
             form.addRow(_label(name), editor)
         for name, sub in nested:
             group = QGroupBox(_label(name))
