@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from core.graph.model import Graph
 from core.graph.undo import Command
 from desktop.panels.health_fixes import Fix, fixes_for
+from desktop.panels.learn_relay import OPEN, banner_links, request_topic
 
 MEANING = {
     "vanishing": "The gradient shrinks on its way back to the input, so the first layers barely change and "
@@ -36,6 +37,7 @@ class HealthBanner(QFrame):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.linkActivated.connect(lambda key: request_topic(key, self, OPEN))  # "Learn:" links
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.row = QHBoxLayout()
@@ -66,6 +68,7 @@ class HealthBanner(QFrame):
         self.setStyleSheet(f"#health_banner {{ background: {STYLE[status]}; border: 1px solid #e0b070; "
                            "border-radius: 6px; } #health_banner QLabel { color: #3a2a10; }")
         self._set_fixes(fixes_for(status, graph, settings, notify))
+        self.title.setText(self.title.text() + banner_links(status, list(self.buttons)))
         self.note.setText("")
         self.show()
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.rl.config import DQNConfig, OptimizerConfig, QLearningConfig, ReinforceConfig
 from core.rl.envs import CATALOG, check_map, entry
+from desktop.panels.learn_relay import watch, watch_combo
 
 AGENTS: dict[str, tuple[str, type[BaseModel]]] = {
     "qlearning": ("Q-learning (tabular)", QLearningConfig), "dqn": ("DQN", DQNConfig),
@@ -226,6 +227,7 @@ class AgentForm(QGroupBox):
         bottom.addRow("Final evaluation", self.eval_episodes)
         layout.addLayout(bottom)
         self.combo.currentIndexChanged.connect(self._agent_changed)
+        watch(self.combo, lambda: f"rl:{self.kind()}")  # the Learn dock explains the agent picked
         for w in (self.seed, self.fps, self.eval_episodes):
             w.valueChanged.connect(self.changed)
         self._agent_changed()
@@ -255,6 +257,7 @@ class AgentForm(QGroupBox):
     def _optimizer_rows(self, default: dict[str, Any]) -> None:
         name, rate = QComboBox(), QDoubleSpinBox()
         name.addItems(OPTIMIZERS)
+        watch_combo(name, "optimizer")
         name.setCurrentText(default["name"])
         rate.setDecimals(6)
         rate.setRange(1e-6, 10.0)

@@ -8,6 +8,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QSpinBox, QWidget
 
+from desktop.panels.learn_relay import watch, watch_combo
+
 OPTIMIZERS = ("adam", "adamw", "rmsprop", "sgd", "momentum", "nesterov", "adagrad")
 
 
@@ -35,6 +37,7 @@ class OptimizerRow(QWidget):
         self.name = QComboBox()
         self.name.addItems(OPTIMIZERS)
         self.name.setToolTip(f"Optimizer of the {network}")
+        watch_combo(self.name, "optimizer")
         self.rate = _float(1e-6, 1.0, 6, 1e-4, f"Learning rate of the {network}")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -80,6 +83,9 @@ class GanForm(QWidget):
                               ("Label smoothing", self.smoothing), ("Samples every", self.sample_every),
                               ("Gradients every", self.gradients_every)):
             form.addRow(label, widget)
+        for widget, topic in ((self.latent, "gan:latent"), (self.distribution, "gan:latent"),
+                              (self.k, "gan:d_steps"), (self.smoothing, "gan:label_smoothing")):
+            watch(widget, lambda t=topic: t)  # the Learn dock explains the GAN term being edited
         for spin in self.findChildren(QSpinBox) + self.findChildren(QDoubleSpinBox):
             spin.valueChanged.connect(self._edited)
         for combo in self.findChildren(QComboBox):
