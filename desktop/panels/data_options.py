@@ -102,7 +102,7 @@ class IntOption(OptionEditor):
     def set_value(self, value: Any) -> None:
         with QSignalBlocker(self.box):
             if isinstance(value, int | float) and not isinstance(value, bool):
-                self.box.setValue(int(value))
+                self.box.setValue(min(max(int(value), self.box.minimum()), self.box.maximum()))
 
 
 class ChoiceOption(OptionEditor):
@@ -244,7 +244,7 @@ def pre_set(widget: QWidget, value: Any) -> None:
         elif isinstance(widget, QCheckBox) and isinstance(value, bool):
             widget.setChecked(value)
         elif isinstance(widget, QSpinBox) and (number or value is None):
-            widget.setValue(int(value or 0))
+            widget.setValue(min(max(int(value or 0), widget.minimum()), widget.maximum()))
 
 
 def same_json(a: Any, b: Any) -> bool:

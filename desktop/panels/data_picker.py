@@ -152,9 +152,8 @@ class DataPicker(QWidget):
                     "seed": self.seed, "shuffle": self.shuffle, "limit": self.limit}
         for name, w in self.pre.items():
             w.setObjectName(f"data_pre_{name}")
-            signal = (w.currentIndexChanged if isinstance(w, QComboBox) else w.toggled if isinstance(w, QCheckBox)
-                      else w.valueChanged)
-            signal.connect(lambda *_, key=("preprocess", name): self._field_edited(key))
+            edited = {QComboBox: "currentIndexChanged", QCheckBox: "toggled"}.get(type(w), "valueChanged")
+            getattr(w, edited).connect(lambda *_, key=("preprocess", name): self._field_edited(key))
 
     def _layout(self) -> None:
         form = QFormLayout()
