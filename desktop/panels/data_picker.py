@@ -111,6 +111,8 @@ class DataPicker(QWidget):
         self._kept: dict[str, dict[str, Any]] = {"top": {}, "options": {}, "preprocess": {}}
         """Keys of the loaded recipe this picker has no editor for (``options`` only while its source is on)."""
         self._kept_source = ""
+        self._foreign: dict[str, Any] | None = None
+        """A loaded recipe whose source this version does not know: given back whole until the user edits."""
         self.pre: dict[str, QWidget] = {}
         self._build_preprocess()
         self.summary = QLabel("")
@@ -184,6 +186,8 @@ class DataPicker(QWidget):
                 "seed": self.seed.value(), "shuffle": self.shuffle.isChecked(), "limit": self.limit.value() or None}
 
     def recipe(self) -> dict[str, Any]:
+        if self._foreign is not None:
+            return copy.deepcopy(self._foreign)
         sections = {"options": {name: e.value() for name, e in self.option_editors.items()},
                     "preprocess": self.preprocess()}
         for (section, name), value in self._unshown.items():
@@ -197,8 +201,11 @@ class DataPicker(QWidget):
         """Show ``recipe`` (a load, not an edit: ``changed`` does not fire)."""
         index = self.source.findData(recipe.get("source"))
         if index < 0:
-            self.doc.setText(f"<small>Unknown data source {recipe.get('source')!r}: choose one.</small>")
+            self._foreign = copy.deepcopy(recipe)
+            self.doc.setText(f"<small>The project's data source {recipe.get('source')!r} is unknown here: it is kept "
+                             "as it is until you choose a source.</small>")
             return
+        self._foreign = None
         self._loading = True
         try:
             with QSignalBlocker(self.source):
@@ -248,6 +255,7 @@ class DataPicker(QWidget):
             self.options_form.addRow(name.replace("_", " ").capitalize(), editor)
 
     def _source_changed(self) -> None:
+        self._foreign = None
         self._build_options()
         self._unshown = {k: v for k, v in self._unshown.items() if k[0] != "options"}
         spec = self.spec
@@ -260,6 +268,7 @@ class DataPicker(QWidget):
     def _field_edited(self, key: tuple[str, str]) -> None:
         if self._loading:
             return
+        self._foreign = None
         self._unshown.pop(key, None)
         if self.spec.id == "file.csv" and key[1] in ("path", "delimiter", "label"):
             self._csv_header(edited=key[1] == "label")

@@ -90,6 +90,18 @@ def test_loaded_values_without_an_editor_or_out_of_range_are_kept(picker: DataPi
     assert picker.recipe()["note"] == "from a newer version"
 
 
+def test_a_recipe_of_an_unknown_source_is_kept_until_the_user_chooses(picker: DataPicker) -> None:
+    recipe = {"source": "cloud.bucket", "options": {"url": "s3://x"}, "preprocess": dict(PRE)}
+    seen: list[dict[str, Any]] = []
+    picker.changed.connect(seen.append)
+    picker.set_recipe(recipe)
+    assert picker.recipe() == recipe
+    assert "cloud.bucket" in picker.doc.text()
+    assert seen == []
+    picker.source.setCurrentIndex(picker.source.findData("toy.spiral"))
+    assert seen[-1]["source"] == "toy.spiral"
+
+
 def test_options_with_fixed_choices_are_drop_downs(picker: DataPicker) -> None:
     picker.source.setCurrentIndex(picker.source.findData("file.csv"))
     task = picker.option_editors["task"]
