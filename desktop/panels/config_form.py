@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.training.config import OPTIMIZER_TITLES, TrainingConfig, describe_error
+from core.training.config import CLASSIFICATION_LOSSES, OPTIMIZER_TITLES, TrainingConfig, describe_error
 from desktop.panels.check_list import CheckList
 from desktop.panels.learn_relay import watch_combo
 
@@ -72,6 +72,9 @@ class ConfigForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._form(model, ""))
         self._loading = False
+        loss = self.editors.get("loss")
+        if isinstance(loss, QComboBox):
+            loss.currentIndexChanged.connect(self._monitor_choices)
         self._monitor_choices()
         self.set_values(model().model_dump(mode="json"))
 
@@ -150,11 +153,14 @@ class ConfigForm(QWidget):
         return checks
 
     def _monitor_choices(self) -> None:
-        """Offer early stopping the loss and each chosen metric, on the training and the validation data."""
+        """Offer early stopping the loss and each chosen metric the run logs (accuracy only with a classification
+        loss), on the validation and the training data."""
         combo, metrics = self.editors.get("early_stopping.monitor"), self.editors.get("metrics")
         if not isinstance(combo, QComboBox) or not isinstance(metrics, CheckList):
             return
-        names = ["loss", *metrics.value()]
+        loss = self.editors.get("loss")
+        classifier = not isinstance(loss, QComboBox) or loss.currentData() in CLASSIFICATION_LOSSES
+        names = ["loss", *(m for m in metrics.value() if classifier or m != "accuracy")]
         with QSignalBlocker(combo):
             current = combo.currentText()
             combo.clear()

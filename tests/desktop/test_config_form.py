@@ -84,3 +84,5 @@ def test_early_stopping_monitor_offers_loss_and_each_chosen_metric(form: ConfigF
     combo.setCurrentIndex(combo.findText("val_auc"))
     assert form.config().early_stopping.monitor == "val_auc"
     assert emitted
+    form.editors["loss"].setCurrentIndex(form.editors["loss"].findData("mse"))  # a regression logs no accuracy
+    assert [combo.itemText(i) for i in range(combo.count())] == ["val_loss", "loss", "val_auc", "auc"]
