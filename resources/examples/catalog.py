@@ -247,7 +247,9 @@ def autoencoder() -> Example:
     return Example(
         "autoencoder", "An autoencoder", "autoencoder",
         "Digits squeezed through a bottleneck of 8 numbers and rebuilt: the target is the input itself. The "
-        "loss is the reconstruction error; the 8-unit layer is a learned compression of the images.",
+        "loss is the reconstruction error; the 8-unit layer is a learned compression of the images. After "
+        "training, open the dashboard's Predict tab, pick the run and press Predict: eight digits appear as 8x8 "
+        "images beside their reconstructions, each with its mean squared error.",
         {"main": chain("autoencoder", [("Input", {"shape": [64]}),
                                        ("Dense", {"units": 32, "activation": "relu"}),
                                        ("Dense", {"units": 8, "activation": "relu"}),
