@@ -18,7 +18,7 @@ import numpy as np
 from core.graph.model import Graph
 from core.project.archive import Blob, ZipRef
 from core.project.errors import ProjectError
-from core.project.schema import APP_VERSION, FORMAT_VERSION, GRAPHS_OF_KIND, RunModel
+from core.project.schema import APP_VERSION, FORMAT_VERSION, GRAPHS_OF_KIND, OPTIMIZER_KEY, RunModel
 from core.project.weights import Weights, pack_arrays, pack_weights, unpack_arrays, unpack_weights
 
 KINDS = tuple(GRAPHS_OF_KIND)
@@ -92,11 +92,50 @@ class Project:
         if checkpoint is None:
             member = f"runs/{run_id}/weights-{graph}.npz"
             run.weights[graph] = member
+            self._unshare(run_id, graph, member)
         else:
             RunModel.model_validate({"id": checkpoint})  # same rule as run ids: safe in a member name
             member = f"runs/{run_id}/checkpoints/{checkpoint}-{graph}.npz"
             run.checkpoints.setdefault(checkpoint, {})[graph] = member
         self._blobs[member] = pack_weights(weights)
+
+    def _unshare(self, run_id: str, graph: str, member: str) -> None:
+        """Checkpoints sharing ``member`` (``set_checkpoint``) keep the old bytes under their own name."""
+        for name, per_graph in self.run(run_id).checkpoints.items():
+            if per_graph.get(graph) == member and member in self._blobs:
+                own = f"runs/{run_id}/checkpoints/{name}-{graph}.npz"
+                self._blobs[own] = self._blobs[member]
+                per_graph[graph] = own
+
+    def set_checkpoint(self, run_id: str, weights: Mapping[str, list[np.ndarray]],
+                       optimizer: Mapping[str, np.ndarray] | None = None, name: str = "last",
+                       graph: str = "main") -> None:
+        """Keep a checkpoint to resume from: weights by layer name and the optimizer's slot arrays.
+
+        Weights equal to the run's final ones are not stored twice: the checkpoint points at the same member.
+        The optimizer arrays go in ``runs/<id>/checkpoints/<name>-optimizer.npz`` (key ``"optimizer"`` beside
+        the graph names in ``RunModel.checkpoints``).
+        """
+        run = self.run(run_id)
+        member = run.weights.get(graph)
+        if member is not None and member in self._blobs and _same_weights(self.weights(run_id, graph), weights):
+            self._check_graph(graph)
+            run.checkpoints.setdefault(name, {})[graph] = member
+        else:
+            self.set_weights(run_id, weights, graph, checkpoint=name)
+        if optimizer is not None:
+            opt = f"runs/{run_id}/checkpoints/{name}-{OPTIMIZER_KEY}.npz"
+            run.checkpoints[name][OPTIMIZER_KEY] = opt
+            self._blobs[opt] = pack_arrays(optimizer)
+
+    def optimizer_state(self, run_id: str, name: str = "last") -> dict[str, np.ndarray]:
+        """The optimizer arrays kept with a checkpoint (empty when none were kept)."""
+        member = self.run(run_id).checkpoints.get(name, {}).get(OPTIMIZER_KEY)
+        return {} if member is None else unpack_arrays(self._read(member), member)
+
+    def drop_checkpoints(self, run_id: str) -> None:
+        """Forget a run's checkpoints (a finished run needs none); their members leave at the next save."""
+        self.run(run_id).checkpoints.clear()
 
     def weights(self, run_id: str | None = None, graph: str = "main", checkpoint: str | None = None) -> Weights:
         """A run's weights for ``graph`` (the latest run's when ``run_id`` is None)."""
@@ -178,6 +217,12 @@ class Project:
 
     def _attach(self, blobs: Mapping[str, Blob]) -> None:
         self._blobs.update(blobs)
+
+
+def _same_weights(a: Mapping[str, list[np.ndarray]], b: Mapping[str, list[np.ndarray]]) -> bool:
+    if set(a) != set(b):
+        return False
+    return all(len(a[k]) == len(b[k]) and all(np.array_equal(x, y) for x, y in zip(a[k], b[k])) for k in a)
 
 
 def resolve_data_paths(recipe: dict[str, Any], folder: Path) -> dict[str, Any]:

@@ -33,6 +33,8 @@ GRAPHS_OF_KIND: dict[str, tuple[str, ...]] = {
     "rl": ("main",),
     "gan": ("generator", "discriminator"),
 }
+OPTIMIZER_KEY = "optimizer"
+"""The key of a checkpoint's optimizer state in ``RunModel.checkpoints`` (never a graph name)."""
 SAFE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 """Run, graph and checkpoint ids become parts of zip member names: no slashes, no dots at the start."""
 
@@ -79,6 +81,8 @@ class RunModel(_Closed):
     """Graph name -> zip member (``.npz``) with that graph's weights by layer name."""
     history: str | None = None
     checkpoints: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Checkpoint name (``last``) -> graph name -> member with that graph's weights; the key ``optimizer``
+    holds the optimizer's slot arrays. A checkpoint may share its member with ``weights``."""
     info: dict[str, Any] = Field(default_factory=dict)
 
     def members(self) -> list[str]:

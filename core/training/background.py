@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from core.training.checkpoint import RunFolder, save_weights
+from core.training.checkpoint import RunFolder, save_layer_weights, save_weights
 from core.training.history import History, write_npz
 from core.training.messages import Checkpoint, Log, Message
 
@@ -56,6 +56,7 @@ class BackgroundCheckpoints:
                state: dict[str, Any]) -> None:
         try:
             save_weights(shadow, self.folder.weights)
+            save_layer_weights(shadow, self.folder.checkpoint_layers)  # the form a project stores (by layer name)
             tmp = self.folder.optimizer.with_name("tmp-" + self.folder.optimizer.name)
             np.savez(tmp, **slots)  # type: ignore[arg-type]
             os.replace(tmp, self.folder.optimizer)

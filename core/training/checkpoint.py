@@ -1,7 +1,11 @@
-"""A run folder: per-epoch checkpoint (weights .weights.h5, optimizer state .npz, history .npz, state.json).
+"""A run folder: per-epoch checkpoint (weights as .weights.h5 and as .npz by layer name, optimizer state .npz,
+history .npz, state.json).
 
 The project layer copies these files into the project; ``RunFolder`` is the one place that knows their names.
 Every file is written to a temporary name and moved into place, so a crash mid-write leaves the previous one.
+A run resumed from a project gets a folder holding the ``.npz`` forms only (the parent has no Keras to write
+``.h5``); ``restore_checkpoint_weights`` takes whichever is there. ``tensorboard.json``, written by the parent
+before the run starts, says where the run's TensorBoard event files go.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ class RunFolder:
         return self.path / "weights.npz"
 
     @property
+    def checkpoint_layers(self) -> Path:
+        """The checkpoint's weights by layer name (``layer#index`` arrays), what the project stores."""
+        return self.path / "checkpoint-weights.npz"
+
+    @property
     def optimizer(self) -> Path:
         return self.path / "optimizer.npz"
 
@@ -56,7 +65,24 @@ class RunFolder:
         return data
 
     def has_checkpoint(self) -> bool:
-        return self.weights.exists() and "epoch" in self.state()
+        return (self.weights.exists() or self.checkpoint_layers.exists()) and "epoch" in self.state()
+
+    @property
+    def tensorboard_file(self) -> Path:
+        return self.path / "tensorboard.json"
+
+    def tensorboard_dir(self) -> Path:
+        """Where TensorBoard event files go: the folder the parent chose, else ``tensorboard`` in the run folder."""
+        if self.tensorboard_file.exists():
+            data = json.loads(self.tensorboard_file.read_text(encoding="utf-8"))
+            if isinstance(data.get("log_dir"), str) and data["log_dir"]:
+                return Path(data["log_dir"])
+        return self.path / "tensorboard"
+
+    def set_tensorboard_dir(self, log_dir: Path) -> None:
+        """Send this run's event files to ``log_dir`` (a folder that outlives the run folder)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.tensorboard_file.write_text(json.dumps({"log_dir": str(log_dir)}), encoding="utf-8")
 
     def write_state(self, **state: Any) -> None:
         tmp = self.state_file.with_suffix(".tmp")
@@ -113,6 +139,14 @@ def load_layer_weights(path: Path) -> dict[str, list[np.ndarray]]:
                 raise ValueError(f"{path}: array {key!r} is not named layer{SEP}index")
             out.setdefault(layer, {})[int(index)] = f[key]
     return {layer: [values[i] for i in sorted(values)] for layer, values in out.items()}
+
+
+def restore_checkpoint_weights(model: Any, folder: RunFolder) -> None:
+    """Load the checkpoint's weights into ``model``: the Keras ``.h5`` when there is one, else the ``.npz``."""
+    if folder.weights.exists():
+        model.load_weights(str(folder.weights))
+    else:
+        apply_layer_weights(model, load_layer_weights(folder.checkpoint_layers))
 
 
 def apply_layer_weights(model: Any, weights: dict[str, list[np.ndarray]]) -> None:

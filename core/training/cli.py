@@ -3,6 +3,11 @@
 The run happens in this process (a terminal has no window to protect). ``--strategy multi-worker`` trains as
 one worker of the cluster described by ``TF_CONFIG`` (start the same command on every worker); only the chief
 (task 0) saves into the project. ``--json`` prints one JSON object per epoch and a final one.
+
+Every run is kept in the project as the app keeps it (``core.training.runstore``): finished, stopped (Ctrl-C)
+or failed, with its history, batches per epoch, gradient history and test metrics; a stopped or failed run
+keeps its last checkpoint, and ``--resume [RUN]`` trains the rest of it. With TensorBoard on in the settings,
+event files go to ``<project folder>/<project name>.tensorboard/<run name>/`` and the path is printed.
 """
 
 from __future__ import annotations
@@ -28,7 +33,18 @@ from core.project.project import Project
 from core.training.checkpoint import RunFolder, load_layer_weights
 from core.training.config import TrainingConfig, describe_error
 from core.training.history import History
-from core.training.messages import BatchEnd, EpochEnd, Failed, Finished, Log, Message, Phase
+from core.training.messages import BatchEnd, EpochEnd, Failed, Finished, Gradients, Log, Message, Phase
+from core.training.runstore import (
+    RunRecord,
+    default_label,
+    find_resumable,
+    graph_changed,
+    new_run_id,
+    prepare_resume,
+    status_text,
+    store_run,
+    tensorboard_dir,
+)
 from core.training.worker import Job, run_job
 
 HELP = "train a project headless: progress line, final metrics, weights and history saved into the project"
@@ -55,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a progress line")
     parser.add_argument("--no-save", action="store_true", help="do not save the run into the project")
     parser.add_argument("--weights-out", default=None, help="also write the final weights (.npz by layer name)")
+    parser.add_argument("--resume", nargs="?", const="", default=None, metavar="RUN",
+                        help="resume the latest stopped or failed run kept in the project (or the run with this "
+                             "id or name) from its checkpoint; --epochs then sets the total")
     for add_kind_arguments, _ in TRAINERS.values():
         add_kind_arguments(parser)
 
@@ -111,18 +130,44 @@ def _chief() -> bool:
     return task.get("type", "worker") in ("chief", "worker") and int(task.get("index", 0)) == 0
 
 
-def _save(project: Project, path: Path, config: TrainingConfig, result: Finished) -> str:
-    folder = RunFolder(Path(result.weights_path).parent)
-    run = project.add_run(label=f"{config.optimizer.name} {result.epochs_done} epochs",
-                          status="stopped" if result.stopped else "finished",
-                          info={"config": config.to_dict(), "logs": result.logs, "device": result.device})
-    project.set_weights(run.id, load_layer_weights(folder.layer_weights))
-    history = History.from_npz(folder.history)
-    arrays = {f"epoch/{k}": v.data for k, v in history.epoch.values.items()}
-    arrays |= {f"batch/{k}": v.data for k, v in history.batch.values.items()}
-    project.set_history(run.id, {**arrays, "epoch/x": history.epoch.x.data, "batch/x": history.batch.x.data})
-    project.save(path)
-    return run.id
+class Collector:
+    """Passes messages on and keeps what the parent of a run keeps: the history and the batches per epoch."""
+
+    def __init__(self, forward: Callable[[Message], None]) -> None:
+        self.forward, self.history, self.batches = forward, History(), 0
+
+    def __call__(self, msg: Message) -> None:
+        if isinstance(msg, BatchEnd):
+            self.history.batch.add(msg.step, msg.logs)
+            self.batches = msg.batches
+        elif isinstance(msg, EpochEnd):
+            self.history.epoch.add(msg.epoch + 1, msg.logs)
+        elif isinstance(msg, Gradients):
+            self.history.gradients.add(msg.step, dict(zip(msg.layers, msg.norms)))
+        self.forward(msg)
+
+
+def _plan(project: Project, args: argparse.Namespace, config: TrainingConfig, run_dir: Path) -> tuple[Job, RunRecord]:
+    """The job to run and what to record with it: a new run, or the rest of a stored one (``--resume``)."""
+    if args.resume is None:
+        run_id, label = new_run_id(), default_label(project, config)
+        record = RunRecord(config, run_dir, graph=project.main.to_dict(), data=dict(project.data), label=label,
+                           run_id=run_id)
+        if config.monitors.tensorboard:
+            log_dir = tensorboard_dir(project, label, run_id)
+            RunFolder(run_dir).set_tensorboard_dir(log_dir)
+            record.tensorboard = str(log_dir)
+        return Job(record.graph or {}, dict(project.data), config.to_dict(), str(run_dir)), record
+    run = find_resumable(project, args.resume or None)
+    if graph_changed(run, project.main.to_dict()):
+        raise ProjectError(f"the graph was edited since run {run.label or run.id} trained it, so its checkpoint "
+                           "does not fit the project's graph any more: train afresh (without --resume)")
+    plan = prepare_resume(project, run.id, run_dir, epochs=args.epochs)
+    print(f"resuming {run.label or run.id} after epoch {plan.start_epoch} of {plan.config.epochs}",
+          file=sys.stderr, flush=True)
+    record = RunRecord(plan.config, run_dir, graph=plan.graph, data=plan.data, label=run.label, run_id=run.id,
+                       tensorboard=run.info.get("tensorboard"))
+    return Job(plan.graph, plan.data, plan.config.to_dict(), str(run_dir), resume=True), record
 
 
 def handler(args: argparse.Namespace) -> int:
@@ -136,22 +181,41 @@ def handler(args: argparse.Namespace) -> int:
         raise ProjectError("the project has no data yet: choose a dataset in the app first", str(path))
     control = _Control()
     with tempfile.TemporaryDirectory(prefix="layerbench-train-") as run_dir:
-        job = Job(project.main.to_dict(), dict(project.data), config.to_dict(), run_dir)
+        job, record = _plan(project, args, config, Path(run_dir))
+        if record.tensorboard:
+            print(f"TensorBoard event files: {record.tensorboard}  (tensorboard --logdir "
+                  f"{Path(record.tensorboard).parent})", file=sys.stderr, flush=True)
+        collector = Collector(Printer(args.json, record.config.epochs))
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, control.interrupt) if main else None
         try:
-            result = run_job(job, Printer(args.json, config.epochs), control)
+            result = run_job(job, collector, control)
         finally:
             if main:
                 signal.signal(signal.SIGINT, previous)
-        return _report(args, path, project, config, result)
+        record.live, record.batches = collector.history.arrays(), collector.batches
+        return _report(args, path, project, record, result)
 
 
-def _report(args: argparse.Namespace, path: Path, project: Project, config: TrainingConfig,
-            result: Message) -> int:
+def _keep(args: argparse.Namespace, path: Path, project: Project, record: RunRecord,
+          result: Finished | Failed) -> str | None:
+    """Store the run into the project file (not with ``--no-save``, nor on a multi-worker non-chief)."""
+    if args.no_save or not _chief():
+        return None
+    run_id = store_run(project, result, record)
+    project.save(path)
+    return run_id
+
+
+def _report(args: argparse.Namespace, path: Path, project: Project, record: RunRecord, result: Message) -> int:
     if isinstance(result, Failed):
         where = f" ({result.node})" if result.node else ""
         print(f"layerbench: training failed{where}: {result.error}", file=sys.stderr)
+        run_id = _keep(args, path, project, record, result)
+        if run_id is not None:
+            run = project.run(run_id)
+            hint = f"; resume with: layerbench train {path} --resume {run_id}" if "checkpoint" in run.info else ""
+            print(f"kept in the project as {run.label} ({status_text(run)}){hint}", file=sys.stderr)
         return 1
     assert isinstance(result, Finished)
     summary: dict[str, Any] = {"epochs": result.epochs_done, "stopped": result.stopped, **result.logs,
@@ -160,8 +224,11 @@ def _report(args: argparse.Namespace, path: Path, project: Project, config: Trai
         weights = load_layer_weights(RunFolder(Path(result.weights_path).parent).layer_weights)
         arrays = {f"{k}#{i}": w for k, ws in weights.items() for i, w in enumerate(ws)}
         np.savez(args.weights_out, **arrays)  # type: ignore[arg-type]
-    if not args.no_save and _chief():
-        summary["run"] = _save(project, path, config, result)
+    run_id = _keep(args, path, project, record, result)
+    if run_id is not None:
+        summary["run"] = run_id
+    if record.tensorboard:
+        summary["tensorboard"] = record.tensorboard
     if args.json:
         print(json.dumps({"final": summary}), flush=True)
     else:

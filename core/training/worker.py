@@ -32,6 +32,7 @@ from core.training.checkpoint import (
     apply_layer_weights,
     load_layer_weights,
     load_optimizer,
+    restore_checkpoint_weights,
     save_layer_weights,
     save_weights,
 )
@@ -108,7 +109,7 @@ def _resume(job: Job, folder: RunFolder, model: Any, inner: Any, ctx: RunContext
     if not (job.resume and folder.has_checkpoint()):
         return 0
     state = folder.state()
-    inner.load_weights(str(folder.weights))
+    restore_checkpoint_weights(inner, folder)  # .h5 of this folder's run, or .npz of a run kept in a project
     if not load_optimizer(model.optimizer, folder.optimizer):
         ctx.send(Log("warning", "optimizer state did not match; it starts afresh"))
     if folder.history.exists():
@@ -150,9 +151,9 @@ def _callbacks(job: Job, config: TrainingConfig, ctx: RunContext) -> list[Any]:
         out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
                                                  restore_best_weights=es.restore_best_weights))
     if config.monitors.tensorboard:
-        from core.training.tensorboard import make_writer_callback
+        from core.training.tensorboard import tensorboard_callback
 
-        out.append(make_writer_callback(ctx.folder.path / "tensorboard"))
+        out.append(tensorboard_callback(ctx))
     return out
 
 
