@@ -15,13 +15,13 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from core.graph.undo import Command
 from core.training.config import TrainingConfig
 from desktop.panels.health_banner import HealthBanner
-from desktop.plots.base import paint_now
+from desktop.plots.base import PaintClock
 from desktop.plots.confusion import ConfusionView
 from desktop.plots.data import RunCurves
 from desktop.plots.feature_maps import FeatureMapView
 from desktop.plots.gradients import GradientsView
 from desktop.plots.histograms import HistogramView
-from desktop.plots.metrics import MetricsView
+from desktop.plots.metrics import MetricsView, metric_versions
 
 
 def learning_rates(config: TrainingConfig, steps: np.ndarray) -> np.ndarray:
@@ -59,6 +59,10 @@ class Dashboard(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.tabs, 1)
         self._versions: dict[str, Any] = {}
+        self._waiting: list[str] = []
+        """Metric plots with new data not drawn yet, the longest waiting first."""
+        self._all = True
+        self.tabs.currentChanged.connect(lambda _i: self.invalidate())  # the tab shown now is drawn whole
 
     def add_tab(self, widget: QWidget, title: str) -> None:
         self.tabs.addTab(widget, title)
@@ -72,44 +76,41 @@ class Dashboard(QWidget):
     def invalidate(self) -> None:
         """Redraw everything at the next refresh, without waiting (a user's action, not new data)."""
         self._versions.clear()
-        self._next = 0.0
+        self._last = 0.0
+        self._all = True
 
     def refresh(self, runs: list[RunCurves], session: Any, force: bool = False) -> None:
         """Redraw the visible tab from ``runs`` (first = the current run) and the session's latest messages.
 
-        The redraw (including its paint, done here) may take at most a third of the GUI thread: after a
-        redraw that took ``t`` seconds, the next one waits ``2 t``. On a fast machine that is every tick
-        (~30 Hz); on a slow or busy one the plots update less often and the window stays responsive."""
+        A redraw and the paint it causes may take at most a third of the GUI thread: after a redraw whose
+        feeding and painting took ``t`` seconds, the next one waits ``2 t``. On a fast machine that is every
+        tick (~30 Hz); on a slow or busy one the plots update less often and the window stays responsive.
+        The paint is left to Qt's event loop (one paint per changed plot): painting here as well made every
+        plot paint twice, since pyqtgraph's scene asks for another paint after a synchronous one."""
         now = time.perf_counter()
-        if now < self._next and not force:
+        painted = PaintClock.seconds - self._clock
+        if now < self._last + 3 * (self._feed_cost + painted) and not force:
             return
+        self._clock = PaintClock.seconds
         self._draw(runs, session, force)
-        cost = time.perf_counter() - now
-        self.last_cost = cost
-        self._next = now + 3 * cost
+        self._last, self._feed_cost = now, time.perf_counter() - now
+        self.last_cost = self._feed_cost + painted
 
-    _next = 0.0
+    _last = 0.0
+    _feed_cost = 0.0
+    _clock = 0.0
     last_cost = 0.0
+    """Seconds of the last redraw and the paint of the one before it (what the budget counts)."""
 
     def _draw(self, runs: list[RunCurves], session: Any, force: bool) -> None:
-        current = self.tabs.currentWidget()
         if force:
             self.invalidate()
-        drawn = self._update(current, runs, session)
-        if drawn:
-            paint_now(current)
-
-    def _update(self, current: QWidget, runs: list[RunCurves], session: Any) -> bool:
-        """Feed the visible tab; True when something was redrawn."""
-        before = dict(self._versions)
-        self._feed(current, runs, session)
-        return before != self._versions
+        self._feed(self.tabs.currentWidget(), runs, session)
 
     def _feed(self, current: QWidget, runs: list[RunCurves], session: Any) -> None:
+        """Feed the visible tab (hidden tabs do nothing until shown)."""
         if current is self.metrics:
-            version = tuple((r.key, len(r.arrays.get("batch/x", ())), len(r.arrays.get("epoch/x", ()))) for r in runs)
-            if self._changed("metrics", version):
-                self.metrics.show_runs(runs)
+            self._feed_metrics(runs)
         elif current is self.gradients and runs:
             arrays = runs[0].arrays
             if self._changed("gradients", (runs[0].key, len(arrays.get("grad/x", ())))):
@@ -121,6 +122,22 @@ class Dashboard(QWidget):
             self._refresh_features(session)
         elif current is self.confusion:
             self._refresh_confusion(session)
+
+    def _feed_metrics(self, runs: list[RunCurves]) -> None:
+        """New data redraws one metric plot per refresh, the one waiting longest, so that a refresh (and the
+        paint it causes) costs one plot's work however many metrics there are: the GUI thread is never busy
+        for long at a time. A user's action (``invalidate``) redraws every plot at once."""
+        for name, version in metric_versions(runs).items():
+            if self._changed(f"metrics/{name}", version) and name not in self._waiting:
+                self._waiting.append(name)
+        if self._changed("metrics", tuple(r.key for r in runs)) or self._all:
+            names, self._waiting = self._waiting, []
+        elif self._waiting:
+            names = [self._waiting.pop(0)]
+        else:
+            return
+        self._all = False
+        self.metrics.show_runs(runs, only=names)
 
     def _refresh_features(self, session: Any) -> None:
         msg = session.last_features

@@ -8,7 +8,9 @@ curve (FACTS.md).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -31,6 +33,9 @@ from desktop.plots import export
 from desktop.plots.decimate import Pyramid, finite_range
 from desktop.plots.smoothing import Ema
 
+SAME_CHECK = 4096
+"""Curves up to this many points are compared whole before ``setData``; longer ones only grow (live runs), so
+their length and end points tell whether they changed."""
 LONG = 20_000
 """Curves with at least this many points are drawn from a min/max envelope of what is in view."""
 PALETTE = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d",
@@ -43,6 +48,33 @@ def paint_now(widget: QWidget) -> None:
     for view in views:
         if view.isVisible():
             view.viewport().repaint()
+
+
+class PaintClock:
+    """Seconds the plots spent painting, summed: the dashboard counts the paint its redraw caused (done by Qt's
+    event loop, once, after the redraw) in its share of the GUI thread."""
+
+    seconds = 0.0
+
+
+class PlotWidget(pg.PlotWidget):
+    """A pyqtgraph ``PlotWidget`` that adds the time of each of its paints to ``PaintClock``."""
+
+    def paintEvent(self, ev: Any) -> None:
+        start = time.perf_counter()
+        try:
+            super().paintEvent(ev)
+        finally:
+            PaintClock.seconds += time.perf_counter() - start
+
+
+def same_data(old: tuple[np.ndarray, np.ndarray] | None, x: np.ndarray, y: np.ndarray) -> bool:
+    """True when ``(x, y)`` shows what ``old`` showed (``setData`` again would redo the same work)."""
+    if old is None or len(old[0]) != len(x) or len(old[1]) != len(y):
+        return False
+    if len(x) <= SAME_CHECK:
+        return bool(np.array_equal(old[0], x, equal_nan=True) and np.array_equal(old[1], y, equal_nan=True))
+    return all(np.array_equal(a[[0, -1]], b[[0, -1]], equal_nan=True) for a, b in ((old[0], x), (old[1], y)))
 
 
 def color(i: int) -> str:
@@ -92,7 +124,7 @@ class LivePlot(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = title
-        self.widget = pg.PlotWidget(background=None)
+        self.widget = PlotWidget(background=None)
         self.item: pg.PlotItem = self.widget.getPlotItem()
         self.item.setLabel("bottom", x_label)
         self.item.setLabel("left", y_label)
@@ -199,13 +231,18 @@ class LivePlot(QWidget):
         return item
 
     def set_curve(self, key: str, spec: CurveSpec, x: np.ndarray, y: np.ndarray) -> None:
+        """Show ``(x, y)`` on the curve ``key``; nothing is redone when the data did not change (per-epoch
+        curves with markers are handed over again at every refresh of a live run)."""
         n = min(len(x), len(y))
         x, y = x[:n], y[:n]
+        old = self.data.get(key)
         self.data[key] = (x, y)
         item = self.curve(key, spec)
         if spec.symbol != self.specs[key].symbol:
             item.setSymbol(spec.symbol)
             self.specs[key] = spec
+        elif same_data(old, x, y):
+            return
         self._set_data(key, item, x, y)
         if spec.smooth:
             self._apply_smoothing(key)

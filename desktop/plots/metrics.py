@@ -7,7 +7,7 @@ epochs for both: a batch at step ``s`` sits at ``s / batches_per_epoch``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
@@ -51,8 +51,9 @@ class MetricsView(QWidget):
             self.plots[metric] = plot
         return plot
 
-    def show_runs(self, runs: Sequence[RunCurves]) -> None:
-        """Draw ``runs`` (called by the refresh timer); curves of runs no longer listed are removed."""
+    def show_runs(self, runs: Sequence[RunCurves], only: Collection[str] | None = None) -> None:
+        """Draw ``runs`` (called by the refresh timer); curves of runs no longer listed are removed.
+        ``only``: the metrics whose plots to redraw (default all)."""
         keys = {r.key for r in runs}
         for gone in self._keys - keys:
             self._x.pop(gone, None)
@@ -62,9 +63,11 @@ class MetricsView(QWidget):
         for run in runs:
             arrays = {**run.arrays, **run.extra}
             for metric in metric_names(arrays):
-                self._draw(self.plot_for(metric), run, arrays, metric)
-        for plot in self.plots.values():
-            plot.follow_x()
+                if only is None or metric in only:
+                    self._draw(self.plot_for(metric), run, arrays, metric)
+        for metric, plot in self.plots.items():
+            if only is None or metric in only:
+                plot.follow_x()
 
     def _epochs(self, run: RunCurves, n: int) -> np.ndarray:
         """Batch steps in epochs, converted incrementally (only new points are divided each tick)."""
@@ -96,6 +99,19 @@ class MetricsView(QWidget):
             symbol = "o" if run.primary and len(y) <= MAX_SYMBOLS else None
             spec = CurveSpec(f"{label}{title}", tint, 2.0, dashed=dashed, symbol=symbol)
             plot.set_curve(f"{run.key}:epoch/{name}", spec, arrays["epoch/x"][: len(y)], y)
+
+
+def metric_versions(runs: Sequence[RunCurves]) -> dict[str, tuple[tuple[str, int, int, int], ...]]:
+    """Per metric, what its plot shows: each run's key and its numbers of batch, epoch and validation points
+    (a plot whose version did not change needs no redraw)."""
+    out: dict[str, list[tuple[str, int, int, int]]] = {}
+    for run in runs:
+        arrays = {**run.arrays, **run.extra}
+        for metric in metric_names(arrays):
+            out.setdefault(metric, []).append((run.key, *(len(arrays.get(f"{kind}/{name}", ())) for kind, name in
+                                                          (("batch", metric), ("epoch", metric),
+                                                           ("epoch", f"val_{metric}")))))
+    return {metric: tuple(v) for metric, v in out.items()}
 
 
 def _darker(hex_color: str) -> str:
