@@ -34,6 +34,9 @@ class RLJobs(QObject):
         super().__init__(parent)
         self.running: dict[str, QProcess] = {}
         self.cache: dict[str, dict[str, Any]] = {}
+        # ``destroyed`` comes before Qt deletes the children: stop the processes while they still exist, so
+        # that no ``finished`` reaches a half-deleted QProcess (and Qt does not warn about running children)
+        self.destroyed.connect(lambda *_, running=self.running: _halt_all(running))
 
     def request(self, command: str, payload: dict[str, Any], done: Done, key: str | None = None) -> None:
         key = key or command
@@ -59,20 +62,15 @@ class RLJobs(QObject):
 
     def cancel(self, key: str) -> None:
         proc = self.running.pop(key, None)
-        # a panel closed while it is being destroyed may already have lost its child processes' C++ objects
-        if proc is not None and isValid(proc):
-            proc.finished.disconnect()
-            proc.errorOccurred.disconnect()
-            proc.kill()
-            proc.waitForFinished(2000)
-            proc.deleteLater()
+        if proc is not None:
+            _halt(proc)
 
     def close(self) -> None:
         for key in list(self.running):
             self.cancel(key)
 
     def _finished(self, proc: QProcess, key: str, cache_key: str | None, done: Done) -> None:
-        if self.running.get(key) is not proc:
+        if self.running.get(key) is not proc or not isValid(proc):
             return
         del self.running[key]
         out = bytes(proc.readAllStandardOutput().data()).decode(errors="replace")
@@ -87,6 +85,23 @@ class RLJobs(QObject):
         if error == QProcess.ProcessError.FailedToStart and self.running.get(key) is proc:
             del self.running[key]
             done({"error": f"could not start {sys.executable}"})
+
+
+def _halt(proc: QProcess) -> None:
+    """Kill a job without telling anybody: its ``finished`` is disconnected first."""
+    if not isValid(proc):  # a panel being destroyed may already have lost its children
+        return
+    proc.finished.disconnect()
+    proc.errorOccurred.disconnect()
+    proc.kill()
+    proc.waitForFinished(2000)
+    proc.deleteLater()
+
+
+def _halt_all(running: dict[str, QProcess]) -> None:
+    for proc in list(running.values()):
+        _halt(proc)
+    running.clear()
 
 
 def parse(out: str, err: str) -> dict[str, Any]:
