@@ -249,6 +249,7 @@ class TrainingDocks(QObject):
         return self.window.editor.push(command)
 
     def _graph_edited(self) -> None:
+        self._graph_changed = True
         if self.session.running:
             self.panel.snapshot.show()
 
@@ -369,7 +370,13 @@ class TrainingDocks(QObject):
         if grads is None or grads is self._shown_gradients or self.current is not None:
             return
         self._shown_gradients = grads
-        self.overlay.apply(layer_health(dict(zip(grads.layers, grads.norms))))
+        status = layer_health(dict(zip(grads.layers, grads.norms)))
+        if status != self.overlay.status or self._graph_changed:  # halos and tooltips only when they change
+            self._graph_changed = False
+            self.overlay.apply(status)
+
+    _graph_changed = False
+    """The graph was edited since the halos were placed (node items may be new)."""
 
     def _health(self, msg: Any) -> None:
         status = layer_health(dict(zip(msg.layers, msg.norms)))
