@@ -82,10 +82,12 @@ class Gradients:
 
 @dataclass(frozen=True)
 class FeatureMaps:
-    """Conv-layer outputs for one fixed sample: node name -> (height, width, channels) array."""
+    """Spatial layers' outputs for one fixed sample: node name -> (height, width, channels) array. The first
+    message of a run also carries ``sample``, the input they come from (downsampled when large)."""
 
     step: int
     maps: dict[str, np.ndarray]
+    sample: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
