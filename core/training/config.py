@@ -70,6 +70,8 @@ class Monitors(_Strict):
     update_ratios: bool = False
     feature_maps: bool = False
     feature_maps_every: int = Field(default=50, ge=1)
+    feature_map_sample: int = Field(default=0, ge=0)
+    """Which training sample (index) the feature maps are computed on; past the end, the last one is used."""
     confusion_matrix: bool = False
     nan_check: bool = True
     tensorboard: bool = False
