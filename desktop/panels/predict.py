@@ -112,6 +112,8 @@ class PredictPanel(QWidget):
         self.batch: np.ndarray | None = None
         """The inputs of the pending reconstruction request (None: a single-sample prediction)."""
         self.batch_start = 0
+        self.batch_target: np.ndarray | None = None
+        """The data's targets for the batch (they differ from the inputs for a denoiser)."""
         self._relay = _Relay(self)
         self._relay.loaded.connect(self._data_loaded)
         self._build()
@@ -294,11 +296,13 @@ class PredictPanel(QWidget):
     def _batch(self) -> np.ndarray:
         """Up to ``PAIRS`` samples of the chosen part from the chosen one on (the sample alone if it is a file)."""
         assert self.sample is not None
-        self.batch_start = 0
+        self.batch_start, self.batch_target = 0, None
         if not self.from_data or self.data is None:
             return self.sample[None, ...]
         start = self.batch_start = self.index.value()  # the chosen sample first (its feature maps match)
-        return np.asarray(self._split().x[start:start + PAIRS])
+        part = self._split()
+        self.batch_target = np.asarray(part.y[start:start + PAIRS])
+        return np.asarray(part.x[start:start + PAIRS])
 
     def show_result(self, result: Any) -> None:
         if result.id not in (self.pending, -1):
@@ -320,7 +324,8 @@ class PredictPanel(QWidget):
     def _show_reconstructions(self, x: np.ndarray, y: np.ndarray) -> None:
         self.table.setRowCount(0)
         self.table.hide()
-        errors = self.recon.show_pairs(x, y, getattr(self.data, "image_shape", None), self.batch_start)
+        errors = self.recon.show_pairs(x, y, getattr(self.data, "image_shape", None), self.batch_start,
+                                       self.batch_target)
         self.recon.show()
         where = "the loaded sample"
         if self.from_data and self.data is not None:

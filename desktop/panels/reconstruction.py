@@ -1,6 +1,8 @@
 """Inputs beside their reconstructions: the predict panel's view of a model whose output has its input's
 shape (an autoencoder, a denoiser). Each pair is drawn on the input's own grey scale (the reconstruction
 clipped to it, so a washed-out reconstruction looks washed out) with the pair's mean squared error under it.
+When the data's targets differ from the inputs (a denoiser: noisy in, clean out) the target is drawn third
+and the error is measured against it.
 """
 
 from __future__ import annotations
@@ -49,10 +51,10 @@ class ReconstructionView(QWidget):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setContentsMargins(2, 2, 2, 2)
         self.grid.setHorizontalSpacing(14)
-        self.images: list[tuple[QImage, QImage]] = []
-        """(input, reconstruction) per pair, at the sample's own size (one pixel per value)."""
+        self.images: list[tuple[QImage, ...]] = []
+        """(input, reconstruction[, target]) per pair, at the sample's own size (one pixel per value)."""
         self.tiles: list[tuple[QLabel, QLabel, QLabel]] = []
-        """(input, reconstruction, error) labels per pair, as drawn."""
+        """(input, reconstruction, error) labels per pair, as drawn (a target's label is not listed)."""
         self.errors = np.zeros(0)
         self.save_button = QPushButton("Save PNG…")
         self.save_button.clicked.connect(self._save)
@@ -68,23 +70,29 @@ class ReconstructionView(QWidget):
         layout.addWidget(self.grid_host)
 
     def show_pairs(self, x: np.ndarray, y: np.ndarray, declared: tuple[int, ...] | None = None,
-                   first_index: int = 0) -> np.ndarray:
-        """Draw ``x[i]`` beside ``y[i]`` for every sample; returns the per-sample MSE."""
+                   first_index: int = 0, target: np.ndarray | None = None) -> np.ndarray:
+        """Draw ``x[i]`` beside ``y[i]`` (and ``target[i]`` when it is not ``x``); returns the per-sample MSE
+        of ``y`` against the target (the input itself for an autoencoder)."""
         x, y = np.asarray(x), np.asarray(y)
-        self.errors = reconstruction_errors(x, y)
+        denoise = target is not None and np.shape(target) == x.shape and not np.array_equal(target, x)
+        goal = np.asarray(target) if denoise else x
+        self.errors = reconstruction_errors(goal, y)
         shape = image_shape(tuple(int(d) for d in x.shape[1:]), declared) or _strip_shape(x.shape[1:])
         self._clear()
-        for i, (a, b, err) in enumerate(zip(x, y, self.errors)):
-            lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-            pair = (array_image(a.reshape(shape), lo, hi), array_image(b.reshape(shape), lo, hi))
-            self.images.append(pair)
-            self._add_tile(i, pair, f"#{first_index + i}  MSE {err:.4g}")
+        for i, err in enumerate(self.errors):
+            lo, hi = float(np.nanmin(goal[i])), float(np.nanmax(goal[i]))
+            arrays = (x[i], y[i], goal[i]) if denoise else (x[i], y[i])
+            images = tuple(array_image(a.reshape(shape), lo, hi) for a in arrays)
+            self.images.append(images)
+            self._add_tile(i, images, f"#{first_index + i}  MSE {err:.4g}")
         h, w = shape[:2]
-        self.caption.setText(f"Input (left) beside its reconstruction (right), {w}×{h}, for {len(x)} samples; "
-                             f"mean MSE {float(self.errors.mean()):.4g}.")
+        what = ("Input, its reconstruction and the target (left to right)" if denoise else
+                "Input (left) beside its reconstruction (right)")
+        self.caption.setText(f"{what}, {w}×{h}, for {len(x)} samples; mean MSE "
+                             f"{float(self.errors.mean()):.4g}{' against the targets' if denoise else ''}.")
         return self.errors
 
-    def _add_tile(self, i: int, pair: tuple[QImage, QImage], text: str) -> None:
+    def _add_tile(self, i: int, pair: tuple[QImage, ...], text: str) -> None:
         cell = QWidget()
         box = QVBoxLayout(cell)
         box.setContentsMargins(0, 0, 0, 0)
@@ -92,7 +100,7 @@ class ReconstructionView(QWidget):
         row = QHBoxLayout()
         row.setSpacing(2)
         labels = []
-        for image, tip in zip(pair, ("input", "reconstruction")):
+        for image, tip in zip(pair, ("input", "reconstruction", "target")):
             label = QLabel()
             label.setToolTip(tip)
             label.setPixmap(QPixmap.fromImage(image).scaled(TILE, TILE, Qt.AspectRatioMode.KeepAspectRatio,

@@ -76,6 +76,21 @@ def test_view_draws_pairs_on_the_inputs_scale(qtbot: QtBot, tmp_path: Path, monk
     assert not QGuiApplication.clipboard().pixmap().isNull()
 
 
+def test_a_denoiser_is_measured_against_its_clean_targets(qtbot: QtBot) -> None:
+    view = ReconstructionView()
+    qtbot.addWidget(view)
+    clean = np.tile(np.linspace(0.0, 1.0, 16, dtype="float32"), (2, 1))
+    noisy = clean + np.float32(0.2)
+    output = clean + np.float32(0.05)
+    errors = view.show_pairs(noisy, output, target=clean)
+    np.testing.assert_allclose(errors, [0.05**2] * 2, rtol=1e-4)  # against the target, not the noisy input
+    assert [len(images) for images in view.images] == [3, 3]  # input, reconstruction, target
+    assert "target" in view.caption.text()
+    same = view.show_pairs(noisy, output, target=noisy)  # targets equal to the inputs: an autoencoder
+    np.testing.assert_allclose(same, [0.15**2] * 2, rtol=1e-4)
+    assert [len(images) for images in view.images] == [2, 2]
+
+
 def test_a_flat_square_sample_is_drawn_as_a_picture(qtbot: QtBot) -> None:
     panel = PredictPanel(lambda: None, autoencoder, lambda *a: 0)
     qtbot.addWidget(panel)
