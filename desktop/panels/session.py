@@ -1,5 +1,5 @@
 """The window's side of training: one engine (with its warm worker), the current run, its progress figures,
-and storing a finished run into the project.
+and the hook that stores a run into the project when it ends (finished, stopped or failed).
 
 The engine's psygnal signals come from its reader thread; they are connected with ``thread="main"`` and
 delivered by a psygnal pump timer. Handlers only record the latest message: widgets and plots read the
@@ -110,7 +110,10 @@ class TrainingSession(QObject):
         self.weights: list[Weights] = []
         self.confusion: Confusion | None = None
         self.run_dirs: list[Path] = []
-        self.on_finished: Callable[[Any, Finished], None] | None = None
+        self.on_finished: Callable[[Any, Finished | Failed], None] | None = None
+        """Called when a run ends, finished, stopped or failed (a failed run is kept too, with its checkpoint)."""
+        self.record: Any = None
+        """What the current run is kept as (``core.training.runstore.RunRecord``), given to ``start``."""
         self._health = "ok"
 
     # ---- engine --------------------------------------------------------------------------------
@@ -127,17 +130,25 @@ class TrainingSession(QObject):
     def running(self) -> bool:
         return self.run is not None and not self.run.done
 
-    def start(self, graph: Graph, data: dict[str, Any], config: TrainingConfig) -> Any:
-        """Train a snapshot of ``graph`` (later edits do not reach this run)."""
-        engine = self.ensure_engine()
+    def new_run_dir(self) -> Path:
+        """A fresh folder for a run's checkpoints (removed on close: a run's checkpoint is kept in the project)."""
         run_dir = Path(tempfile.mkdtemp(prefix="layerbench-run-"))
         self.run_dirs.append(run_dir)
+        return run_dir
+
+    def start(self, graph: Graph | dict[str, Any], data: dict[str, Any], config: TrainingConfig,
+              run_dir: Path | None = None, resume: bool = False, record: Any = None) -> Any:
+        """Train a snapshot of ``graph`` (later edits do not reach this run); ``resume`` continues from the
+        checkpoint laid out in ``run_dir`` (``core.training.runstore.prepare_resume``)."""
+        engine = self.ensure_engine()
+        run_dir = run_dir if run_dir is not None else self.new_run_dir()
+        self.record = record
         self.config = config
         self.progress = Progress(phase="starting", epochs=config.epochs)
         self.last_gradients, self.last_features, self.confusion = None, None, None
         self.weights = []
         self._health = "ok"
-        run = engine.start(graph, data, config, run_dir)
+        run = engine.start(graph, data, config, run_dir, resume=resume)
         self.run = run
         self._connect(run)
         self.run_started.emit(run)
@@ -225,10 +236,10 @@ class TrainingSession(QObject):
             p.device = p.device if getattr(self.run, "device", None) is not None else msg.device
             if msg.time_to_first_batch is not None:
                 p.first_batch = msg.time_to_first_batch
-            if self.on_finished is not None:
-                self.on_finished(self.run, msg)
         else:
             p.phase, p.detail = "failed", msg.error
+        if self.on_finished is not None:
+            self.on_finished(self.run, msg)
         self.run_ended.emit(self.run, msg)
 
     def close(self) -> None:

@@ -16,9 +16,10 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
 from core.training.checkpoint import RunFolder
 from core.training.config import describe_error
 from core.training.messages import Failed, Finished
+from core.training.runstore import new_record
 from desktop.panels.health_banner import flagged_layers
 from desktop.panels.predict import PredictPanel
-from desktop.panels.runs import RunsPanel, store_run
+from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
 from desktop.panels.training import TrainingPanel
@@ -152,6 +153,7 @@ class TrainingDocks(QObject):
         self.session.phase_changed.connect(lambda phase, detail: self.window.log.log(f"training: {phase} {detail}"))
         self.runs.overlay_changed.connect(lambda _ids: self._invalidate())
         self.runs.reopened.connect(self.reopen)
+        self.runs.resume_requested.connect(self.resume)
         self.runs.changed.connect(self.predict.refresh_runs)
         self.predict.features_ready.connect(self._sample_features)
         self.runs.changed.connect(lambda: self.window.document.mark_dirty())
@@ -268,6 +270,22 @@ class TrainingDocks(QObject):
             return
         self._settings_edited()
         self._data_edited(self.panel.data.recipe())
+        graph, data, run_dir = self.window.document.graph, self.panel.data.recipe(), self.session.new_run_dir()
+        self._begin(graph, data, config, run_dir, new_record(self.project(), config, run_dir, graph.to_dict(), data))
+
+    def resume(self, run_id: str) -> None:
+        """Train the rest of a stopped or failed run from its checkpoint kept in the project (the same run)."""
+        if self.session.running:
+            return
+        plan = self.runs.plan_resume(run_id, self.session, self.window.document.graph.to_dict())
+        if plan == "fresh":
+            self.start()
+        elif plan is not None:
+            resume, record, run_dir = plan
+            self._begin(resume.graph, resume.data, resume.config, run_dir, record, resume=True)
+
+    def _begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any,
+               resume: bool = False) -> None:
         self.current, self.live_run_id = None, None
         self.overlay.clear()
         self.dashboard.banner.hide()
@@ -275,14 +293,18 @@ class TrainingDocks(QObject):
         self.dashboard.metrics.empty.setText("Waiting for the first batch: the training process is starting, "
                                              "then Keras compiles the graph.")
         self.dashboard.invalidate()
-        self.session.start(self.window.document.graph, self.panel.data.recipe(), config)
+        self.session.start(graph, data, config, run_dir, resume, record)
         self.panel.set_running(True)
         preview = self.panel.data.preview
         self.dashboard.features.set_input(None if preview is None or preview.samples_x is None
                                           else preview.samples_x[0])
         self.docks["dashboard"].raise_()
         self.make_room()
-        self.window.log.log(f"Training started ({config.optimizer.name}, {config.epochs} epochs)")
+        self.window.log.log(f"Training {'resumed' if resume else 'started'} ({config.optimizer.name}, "
+                            f"{config.epochs} epochs)")
+        if record.tensorboard:
+            self.window.log.log(f"TensorBoard event files: {record.tensorboard} "
+                                f"(tensorboard --logdir \"{Path(record.tensorboard).parent}\")")
 
     def toggle_pause(self) -> None:
         run = self.session.run
@@ -294,10 +316,8 @@ class TrainingDocks(QObject):
             self.session.pause()
         self.panel.set_running(True, paused=run.paused)
 
-    def _store(self, run: Any, result: Finished) -> None:
-        assert self.session.config is not None
-        self.live_run_id = store_run(self.project(), run.history.arrays(), self.session.config, result,
-                                     self.session.progress.batches, graph=run.job.graph)
+    def _store(self, run: Any, result: Finished | Failed) -> None:
+        self.live_run_id = keep(self.project(), run, result, self.session)  # stopped and failed runs too
         self.window.document.mark_dirty()
         self.runs.refresh()
         self.predict.refresh_runs()
