@@ -132,12 +132,12 @@ def test_macos_bundle_is_written_and_removed(tmp_path: Path) -> None:
     assert not (tmp_path / "Layerbench.app").exists()
 
 
-def test_windows_install_without_pyshortcuts_says_why(tmp_path: Path) -> None:
-    report = other.install_windows(["C:\\lb.exe"], "0.1.0", tmp_path, run_tools=False)
+def test_windows_install_without_running_tools_says_what_to_run(tmp_path: Path) -> None:
+    report = other.install_windows(["C:\\lb.exe"], "0.1.0", tmp_path, run_tools=False, appdata=tmp_path)
     reg = tmp_path / "layerbench-filetype.reg"
     assert reg.read_text(encoding="utf-16").startswith("Windows Registry Editor")
-    if not any("pyshortcuts" in t for t in report.tools):
-        assert any(".lnk" in n for n in report.notes)
+    assert not report.tools  # nothing was run
+    assert any("reg import" in n and "powershell" in n and ".lnk" in n for n in report.notes)
     other.uninstall_windows(tmp_path, run_tools=False)
     assert not reg.exists()
 
