@@ -22,6 +22,7 @@ from core.training.messages import (
     Failed,
     FeatureMaps,
     Gradients,
+    Log,
     Message,
     Phase,
     Weights,
@@ -76,6 +77,9 @@ class RunContext:
     history: History
     grad_layers: list[str] = field(default_factory=list)
     sample: np.ndarray | None = None
+    """A few training samples (the NaN finder runs on them)."""
+    train_x: np.ndarray | None = None
+    """The training inputs: the feature maps' fixed sample is ``train_x[monitors.feature_map_sample]``."""
     eval_x: np.ndarray | None = None
     eval_y: np.ndarray | None = None
     classes: list[str] | None = None
@@ -103,10 +107,17 @@ def make_callback(ctx: RunContext) -> Any:
             super().__init__()
             self.ctx = ctx
             m = ctx.config.monitors
-            self.features = monitors.feature_map_fn(ctx.inner) if m.feature_maps and ctx.sample is not None else None
+            self.feature_input = feature_sample(ctx) if m.feature_maps else None
+            self.features = monitors.feature_map_fn(ctx.inner) if self.feature_input is not None else None
+            self.sample_sent = False
             self.previous = monitors.weight_arrays(ctx.inner) if m.update_ratios else None
             self.epoch_started = time.perf_counter()
             self.epoch = 0
+
+        def on_train_begin(self, logs: Any = None) -> None:
+            counter = getattr(self.model, "monitor_step", None)
+            if counter is not None:  # the wrapper's step count, for norms on every k-th step (a resumed run)
+                counter.assign(ctx.step)
 
         def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
             self.epoch, self.epoch_started = epoch, time.perf_counter()
@@ -134,14 +145,28 @@ def on_batch(cb: Any, batch: int, logs: dict[str, Any]) -> None:
     ctx.history.batch.add(ctx.step, scalars)
     if "grad_norms" in logs and ctx.step % m.gradient_every == 0:
         _send_gradients(ctx, logs)
-    if cb.features is not None and (ctx.step % m.feature_maps_every == 0 or ctx.step == 1):
+    if cb.features is not None and (ctx.step % m.feature_maps_every == 0 or not cb.sample_sent):
         names, fn = cb.features
-        outs = fn(ctx.sample)
-        outs = outs if isinstance(outs, list | tuple) else [outs]
-        ctx.send(FeatureMaps(ctx.step, {n: np.asarray(o)[0] for n, o in zip(names, outs)}))
+        sample = None if cb.sample_sent else monitors.thumbnail(cb.feature_input[0])
+        ctx.send(FeatureMaps(ctx.step, monitors.as_maps(names, fn(cb.feature_input)), sample))
+        cb.sample_sent = True
     if m.nan_check and not math.isfinite(scalars.get("loss", 0.0)):
         _diverged(cb, ctx)
     _control(cb, ctx)
+
+
+def feature_sample(ctx: RunContext) -> np.ndarray | None:
+    """The feature maps' fixed sample as a batch of one: ``train_x[feature_map_sample]``, the last sample (and
+    a warning) when the index is past the end; None without data."""
+    x = ctx.train_x if ctx.train_x is not None else ctx.sample
+    if x is None or not len(x):
+        return None
+    index = ctx.config.monitors.feature_map_sample
+    if index >= len(x):
+        ctx.send(Log("warning", f"feature maps: sample {index} was asked for, but the training data has "
+                                f"{len(x)} samples (0 to {len(x) - 1}); showing sample {len(x) - 1}"))
+        index = len(x) - 1
+    return np.asarray(x[index:index + 1])
 
 
 def _send_gradients(ctx: RunContext, logs: dict[str, Any]) -> None:
@@ -171,7 +196,7 @@ def on_epoch(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     if ctx.diverged is not None:
         return
     epoch_messages(cb, epoch, logs)
-    _checkpoint(cb, ctx, epoch)
+    checkpoint_epoch(ctx, cb.model.optimizer, epoch)
 
 
 def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -194,11 +219,13 @@ def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
         ctx.send(Confusion(epoch, monitors.confusion(ids, pred, len(ctx.classes)), list(ctx.classes)))
 
 
-def _checkpoint(cb: Any, ctx: RunContext, epoch: int) -> None:
+def checkpoint_epoch(ctx: RunContext, optimizer: Any, epoch: int) -> None:
+    """The end-of-epoch checkpoint through ``ctx.checkpoints``, unless one was written under
+    ``checkpoint_seconds`` ago (then ``ctx.unsaved`` says the run's end must write it)."""
     ctx.epochs_done = epoch + 1
     now = time.perf_counter()
     if now - ctx.checkpointed_at < ctx.config.checkpoint_seconds and epoch + 1 < ctx.config.epochs:
         ctx.unsaved = True  # short epochs: saving each would cost more than it protects (see checkpoint_seconds)
         return
-    ctx.checkpoints.save(cb.model.optimizer, ctx.history, epoch + 1, ctx.step)
+    ctx.checkpoints.save(optimizer, ctx.history, epoch + 1, ctx.step)
     ctx.checkpointed_at, ctx.unsaved = now, False

@@ -6,6 +6,9 @@ metrics) and adds ``grad_norms`` (one L2 norm per node) and ``grad_global_norm``
 stays a plain functional model, so it is what gets saved. With ``skip_nonfinite`` the gradients of a step
 whose loss is not finite are replaced by zeros, so the weights stay finite (plain SGD leaves them exactly
 as they were; momentum methods coast on their finite momentum) and the layer that overflowed can be found.
+Norms are computed only every ``every``-th step, in a ``tf.cond`` on a step counter inside the one traced step
+(the other steps log zeros, which the callback does not send); a second traced step would trace the whole
+forward and backward pass twice, which costs more than the cond (see tests/benchmarks/bench_training.py).
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ def layer_groups(inner: Any, variables: Sequence[Any]) -> tuple[list[str], list[
     return names, groups
 
 
-def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool) -> Any:
-    """The training wrapper around ``inner`` (see the module docstring)."""
+def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool, every: int = 1) -> Any:
+    """The training wrapper around ``inner`` (see the module docstring); norms on every ``every``-th step."""
     import keras
     import tensorflow as tf
     from keras.src import tree
@@ -52,6 +55,8 @@ def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool) -> Any:
             super().__init__(name=f"{inner.name}_training")
             self.inner = inner
             self.groups: list[list[int]] = []
+            self.monitor_step = tf.Variable(  # steps done; the callback sets it at the start (resumed runs)
+                0, dtype=tf.int64, trainable=False, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
         def call(self, x: Any, training: bool = False) -> Any:
             return self.inner(x, training=training)
@@ -74,9 +79,23 @@ def monitored(inner: Any, gradient_norms: bool, skip_nonfinite: bool) -> Any:
             logs = self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
             if gradient_norms:
                 unscale = tf.cast(loss, tf.float32) / tf.maximum(tf.cast(scaled, tf.float32), 1e-30)
-                per_node, global_norm = gradient_l2(grads, self.groups)
-                logs = {**logs, "grad_norms": per_node * unscale, "grad_global_norm": global_norm * unscale}
+                per_node, global_norm = self.norms(grads, unscale)
+                logs = {**logs, "grad_norms": per_node, "grad_global_norm": global_norm}
             return logs
+
+        def norms(self, grads: list[Any], unscale: Any) -> tuple[Any, Any]:
+            """Per-node and global norms on every ``every``-th step; zeros (not computed) on the others."""
+            step = self.monitor_step.assign_add(1)
+
+            def compute() -> tuple[Any, Any]:
+                per_node, global_norm = gradient_l2(grads, self.groups)
+                return per_node * unscale, global_norm * unscale
+
+            if every == 1:
+                return compute()
+            result: tuple[Any, Any] = tf.cond(tf.equal(step % every, 0), compute,
+                                              lambda: (tf.zeros([len(self.groups)]), tf.constant(0.0)))
+            return result
 
     model = MonitoredModel()
     return model
@@ -157,18 +176,85 @@ def weight_stats(
     return hists, biases, norms, ratios
 
 
+ELEMENTWISE = ("Activation", "BatchNormalization", "LayerNormalization", "Dropout", "ReLU", "LeakyReLU", "PReLU",
+               "ELU", "Softmax", "GaussianNoise", "GaussianDropout")
+"""Spatial layers that only transform values in place: shown after convolutions, pooling and padding."""
+
+
+def spatial_layers(inner: Any) -> list[Any]:
+    """Per node (input to output), the layer giving its output when that output is spatial: rank 4 (NHWC), or
+    rank 3 from a 1-D layer (``Conv1D``, ``MaxPooling1D``, ``ZeroPadding1D``, …). Global pooling is not spatial."""
+    import keras
+
+    chosen: dict[str, Any] = {}
+    for layer in inner.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        node = node_of(layer.name)
+        chosen.pop(node, None)  # a node's own layer comes after its helper layers: its output is the node's
+        try:
+            rank = len(layer.output.shape)
+        except (AttributeError, ValueError):  # a layer called more than once has no single output
+            continue
+        name = type(layer).__name__
+        if rank == 4 or (rank == 3 and name.endswith("1D") and not name.startswith("Global")):
+            chosen[node] = layer
+    return list(chosen.values())
+
+
+def _priority(layer: Any) -> int:
+    name = type(layer).__name__
+    if "Conv" in name:
+        return 0
+    if "Pooling" in name:
+        return 1
+    return 3 if any(kind in name for kind in ELEMENTWISE) else 2
+
+
 def feature_map_fn(inner: Any, max_layers: int = 8) -> tuple[list[str], Any] | None:
-    """Node names and a ``tf.function`` giving the conv layers' outputs (a weight-sharing sub-model), or None."""
+    """Node names and a ``tf.function`` giving the spatial layers' outputs (a weight-sharing sub-model), or None.
+
+    The dashboard offers every layer the messages carry, so all of them are computed: past ``max_layers`` the
+    convolutions are kept first, then pooling, then other reshaping layers (padding, upsampling, …), then
+    element-wise ones (activations, normalisation), each group from the input on.
+    """
     import keras
     import tensorflow as tf
 
-    convs = [layer for layer in inner.layers if "Conv" in type(layer).__name__ and len(layer.output.shape) == 4]
-    if not convs:
+    layers = spatial_layers(inner)
+    if not layers:
         return None
-    convs = convs[:max_layers]
-    sub = keras.Model(model_input(inner), [layer.output for layer in convs])
+    order = sorted(range(len(layers)), key=lambda i: (_priority(layers[i]), i))
+    layers = [layers[i] for i in sorted(order[:max_layers])]
+    sub = keras.Model(model_input(inner), [layer.output for layer in layers])
     fn = tf.function(lambda x: sub(x, training=False))
-    return [node_of(layer.name) for layer in convs], fn
+    return [node_of(layer.name) for layer in layers], fn
+
+
+def as_maps(names: Sequence[str], outputs: Any) -> dict[str, np.ndarray]:
+    """The first sample's maps from ``feature_map_fn``'s outputs, each as (height, width, channels): a 1-D
+    layer's (steps, channels) becomes (1, steps, channels)."""
+    outs = outputs if isinstance(outputs, list | tuple) else [outputs]
+    maps = {}
+    for name, out in zip(names, outs):
+        a = np.asarray(out)[0].astype("float32", copy=False)  # bfloat16 under mixed precision
+        maps[name] = a[None] if a.ndim == 2 else a
+    return maps
+
+
+MAX_SIDE = 128
+"""The input sent beside the feature maps is downsampled (by striding) to at most this many pixels a side."""
+
+
+def thumbnail(sample: np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+    """``sample`` (one input: (h, w[, c]), (steps, c) or (features,)) with its first two axes strided down to
+    ``max_side``, as float32."""
+    a = np.asarray(sample, dtype="float32")
+    if a.ndim >= 1:
+        a = a[:: -(-a.shape[0] // max_side)]
+    if a.ndim >= 2:
+        a = a[:, :: -(-a.shape[1] // max_side)]
+    return np.ascontiguousarray(a)
 
 
 OVERFLOW = 1e15

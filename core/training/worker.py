@@ -100,7 +100,7 @@ def _build(job: Job, config: TrainingConfig, graph: Graph) -> tuple[Any, Any, li
     if not (m.gradient_norms or m.nan_check):
         _compile(inner, config)
         return inner, inner, []
-    model = monitored(inner, m.gradient_norms, skip_nonfinite=m.nan_check)
+    model = monitored(inner, m.gradient_norms, skip_nonfinite=m.nan_check, every=m.gradient_every)
     _compile(model, config)
     return model, inner, attach_groups(model, inner)
 
@@ -193,6 +193,7 @@ def _context(config: TrainingConfig, send: Callable[[Message], None], control: C
              folder: RunFolder, names: list[str], data: Dataset) -> RunContext:
     val = len(data.validation) > 0
     ctx = RunContext(config, send, control, inner, folder, History(), names, sample=data.train.x[:64],
+                     train_x=data.train.x,
                      eval_x=data.validation.x if val else data.train.x[:1000],
                      eval_y=data.validation.y if val else data.train.y[:1000], classes=data.classes)
     ctx.checkpoints = BackgroundCheckpoints(inner, folder, send)
