@@ -36,14 +36,12 @@ from core.training.history import History
 from core.training.messages import BatchEnd, EpochEnd, Failed, Finished, Gradients, Log, Message, Phase
 from core.training.runstore import (
     RunRecord,
-    default_label,
     find_resumable,
     graph_changed,
-    new_run_id,
-    prepare_resume,
+    new_record,
+    resume_record,
     status_text,
     store_run,
-    tensorboard_dir,
 )
 from core.training.worker import Job, run_job
 
@@ -150,23 +148,15 @@ class Collector:
 def _plan(project: Project, args: argparse.Namespace, config: TrainingConfig, run_dir: Path) -> tuple[Job, RunRecord]:
     """The job to run and what to record with it: a new run, or the rest of a stored one (``--resume``)."""
     if args.resume is None:
-        run_id, label = new_run_id(), default_label(project, config)
-        record = RunRecord(config, run_dir, graph=project.main.to_dict(), data=dict(project.data), label=label,
-                           run_id=run_id)
-        if config.monitors.tensorboard:
-            log_dir = tensorboard_dir(project, label, run_id)
-            RunFolder(run_dir).set_tensorboard_dir(log_dir)
-            record.tensorboard = str(log_dir)
+        record = new_record(project, config, run_dir, project.main.to_dict(), dict(project.data))
         return Job(record.graph or {}, dict(project.data), config.to_dict(), str(run_dir)), record
     run = find_resumable(project, args.resume or None)
     if graph_changed(run, project.main.to_dict()):
         raise ProjectError(f"the graph was edited since run {run.label or run.id} trained it, so its checkpoint "
                            "does not fit the project's graph any more: train afresh (without --resume)")
-    plan = prepare_resume(project, run.id, run_dir, epochs=args.epochs)
+    plan, record = resume_record(project, run.id, run_dir, epochs=args.epochs)
     print(f"resuming {run.label or run.id} after epoch {plan.start_epoch} of {plan.config.epochs}",
           file=sys.stderr, flush=True)
-    record = RunRecord(plan.config, run_dir, graph=plan.graph, data=plan.data, label=run.label, run_id=run.id,
-                       tensorboard=run.info.get("tensorboard"))
     return Job(plan.graph, plan.data, plan.config.to_dict(), str(run_dir), resume=True), record
 
 

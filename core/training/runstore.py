@@ -230,6 +230,29 @@ def prepare_resume(project: Project, run_id: str, run_dir: Path, epochs: int | N
                       TrainingConfig.from_dict(config), int(state["epoch"]))
 
 
+def new_record(project: Project, config: TrainingConfig, run_dir: Path, graph: dict[str, Any],
+               data: dict[str, Any]) -> RunRecord:
+    """A new run's record: its id and name chosen now, and its TensorBoard folder when the config asks for one."""
+    run_id = new_run_id()
+    label = default_label(project, config)
+    record = RunRecord(config, run_dir, graph=graph, data=data, label=label, run_id=run_id)
+    if config.monitors.tensorboard:
+        log_dir = tensorboard_dir(project, label, run_id)
+        RunFolder(run_dir).set_tensorboard_dir(log_dir)
+        record.tensorboard = str(log_dir)
+    return record
+
+
+def resume_record(project: Project, run_id: str, run_dir: Path,
+                  epochs: int | None = None) -> tuple[ResumePlan, RunRecord]:
+    """``prepare_resume`` and the record that stores the result into the same run."""
+    plan = prepare_resume(project, run_id, run_dir, epochs)
+    run = project.run(run_id)
+    record = RunRecord(plan.config, run_dir, graph=plan.graph, data=plan.data, label=run.label, run_id=run.id,
+                       batches=int(run.info.get("batches", 0) or 0), tensorboard=run.info.get("tensorboard"))
+    return plan, record
+
+
 # ---- TensorBoard -----------------------------------------------------------------------------------
 def tensorboard_root(project: Project) -> Path:
     """``<project folder>/<project name>.tensorboard``; for a project never saved, the user data folder's."""
