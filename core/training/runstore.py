@@ -27,7 +27,7 @@ from core.project.project import Project
 from core.project.schema import RunModel
 from core.training.checkpoint import RunFolder, load_layer_weights
 from core.training.config import OPTIMIZER_TITLES, TrainingConfig
-from core.training.history import History, write_npz
+from core.training.history import Buffer, History, write_npz
 from core.training.messages import Failed, Finished
 
 CHECKPOINT = "last"
@@ -78,7 +78,8 @@ class RunRecord:
     config: TrainingConfig
     run_dir: str | Path | None = None
     live: Mapping[str, np.ndarray] | None = None
-    """The history the parent received (``History.arrays()``); merged after the worker's own."""
+    """The history the parent received (``History.arrays()``); merged after the worker's own. A resumed run's
+    record starts with the stored history, so the live curves show the whole run."""
     batches: int = 0
     graph: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
@@ -248,9 +249,23 @@ def resume_record(project: Project, run_id: str, run_dir: Path,
     """``prepare_resume`` and the record that stores the result into the same run."""
     plan = prepare_resume(project, run_id, run_dir, epochs)
     run = project.run(run_id)
-    record = RunRecord(plan.config, run_dir, graph=plan.graph, data=plan.data, label=run.label, run_id=run.id,
-                       batches=int(run.info.get("batches", 0) or 0), tensorboard=run.info.get("tensorboard"))
+    record = RunRecord(plan.config, run_dir, live=project.history(run_id), graph=plan.graph, data=plan.data,
+                       label=run.label, run_id=run.id, batches=int(run.info.get("batches", 0) or 0),
+                       tensorboard=run.info.get("tensorboard"))
     return plan, record
+
+
+def history_of(arrays: Mapping[str, np.ndarray]) -> History:
+    """A ``History`` holding stored arrays (``History.arrays`` form), to continue live."""
+    history = History()
+    for prefix, series in (("batch", history.batch), ("epoch", history.epoch), ("grad", history.gradients)):
+        if f"{prefix}/x" in arrays:
+            series.x.extend(arrays[f"{prefix}/x"])
+            for key, values in arrays.items():
+                if key.startswith(prefix + "/") and key != f"{prefix}/x":
+                    buffer = series.values[key.split("/", 1)[1]] = Buffer()
+                    buffer.extend(values)
+    return history
 
 
 # ---- TensorBoard -----------------------------------------------------------------------------------

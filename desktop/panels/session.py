@@ -149,6 +149,11 @@ class TrainingSession(QObject):
         self.weights = []
         self._health = "ok"
         run = engine.start(graph, data, config, run_dir, resume=resume)
+        if resume and record is not None and record.live:
+            from core.training.runstore import history_of
+
+            # the run's curves so far; swapped in long before the worker can send its first batch
+            run.history = history_of(record.live)
         self.run = run
         self._connect(run)
         self.run_started.emit(run)

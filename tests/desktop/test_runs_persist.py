@@ -78,6 +78,7 @@ def test_stop_keep_and_resume_from_the_runs_list(qtbot: Any, tf_guard: Any) -> N
         qtbot.waitUntil(lambda: not docks.session.running and project.run(stored.id).status == "finished",
                         timeout=TIMEOUT)
         assert [r.id for r in project.runs] == [stored.id]  # the same run continued
+        assert list(docks.session.run.history.epoch.x.data) == [1.0, 2.0, 3.0]  # live curves: the whole run
         assert docks.runs.items()[0].text(1) == "finished"
         assert list(project.history(stored.id)["epoch/x"]) == [1.0, 2.0, 3.0]
         final = project.weights(stored.id)
