@@ -18,7 +18,10 @@ from typing import Any
 
 RUNS = 20
 RUN_TIMEOUT = 180.0
-XOR = {"source": "toy.xor", "options": {"samples": 200}}
+XOR = {"source": "toy.xor", "options": {"samples": 100}}
+EPOCHS = 1
+"""Per-run work is kept tiny (two batches): the session's time is mostly each run's fresh worker process starting
+(importing TensorFlow, 4-6 s a run on this machine when it is quiet), which is what a run costs by design."""
 
 Wait = Callable[[Callable[[], bool], float], bool]
 """``wait(condition, seconds)``: process GUI events until ``condition()`` or the time is up; returns it."""
@@ -64,7 +67,7 @@ def tiny_mlp() -> Any:
 
 def long_session(tmp: Path, wait: Wait, start: Callable[[Any], None] | None = None, runs: int = RUNS,
                  on_window: Callable[[Any], None] | None = None) -> dict[str, Any]:
-    """Open a main window on ``tiny_mlp``, start ``runs`` two-epoch runs one after the other from its training
+    """Open a main window on ``tiny_mlp``, start ``runs`` one-epoch runs one after the other from its training
     panel (``start(docks)``, by default ``docks.start()``), close everything and return the measurements."""
     from desktop.document import Document
     from desktop.main_window import MainWindow
@@ -78,7 +81,7 @@ def long_session(tmp: Path, wait: Wait, start: Callable[[Any], None] | None = No
     window.show()
     docks.panel.data.set_recipe(XOR)
     values = docks.panel.form.raw_values()
-    values.update(epochs=2, batch_size=50)
+    values.update(epochs=EPOCHS, batch_size=50)
     docks.panel.form.set_values(values)
     out: dict[str, Any] = {"rss": [rss_mb()], "seconds": [], "failed": 0, "workers_during": 0}
     try:

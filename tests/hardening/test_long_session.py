@@ -6,6 +6,7 @@ growth is printed."""
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_twenty_runs_in_a_row_leave_nothing_behind(qtbot: Any, tmp_path: Path,
     print(f"\nlong session: {RUNS} runs, {m['failed']} not finished; GUI RSS {rss[0]:.0f} MB before, {rss[1]:.0f} MB "
           f"after run 1, {rss[-1]:.0f} MB after run {RUNS}: growth {growth:+.1f} MB; at most {m['workers_during']} "
           f"worker processes during, {m['workers_after']} after; temp entries left: {m['tmp_left']}; "
-          f"seconds per run: {min(m['seconds']):.1f}–{max(m['seconds']):.1f}")
+          f"seconds per run: median {statistics.median(m['seconds']):.1f}, {min(m['seconds']):.1f}–"
+          f"{max(m['seconds']):.1f}, {sum(m['seconds']):.0f} in all")
     assert len(m["seconds"]) == RUNS
     assert m["failed"] == 0
     assert m["workers_after"] == 0
