@@ -133,11 +133,17 @@ def test_tensorboard_event_files_in_a_folder_beside_the_project(tmp_path: Path,
     events = sorted(log_dir.glob("events.out.tfevents.*"))
     assert events
     tags: dict[str, list[int]] = {}
+    histograms: dict[str, np.ndarray] = {}
     for event in tf.compat.v1.train.summary_iterator(str(events[0])):
         for value in event.summary.value:
             tags.setdefault(value.tag, []).append(event.step)
+            if value.tag.startswith("weights/"):
+                assert value.metadata.plugin_data.plugin_name == "histograms"
+                histograms[value.tag] = tf.make_ndarray(value.tensor)
     assert tags["loss"] == [0, 1] and tags["val_loss"] == [0, 1]
     assert tags["batch/loss"] == list(range(1, 9))
     grads = [t for t in tags if t.startswith("gradients/") and t != "gradients/global_norm"]
     assert len(grads) == 2 and tags["gradients/global_norm"] == list(range(1, 9))
     assert len([t for t in tags if t.startswith("weights/")]) == 2
+    counts = {tag: h[:, 2].sum() for tag, h in histograms.items()}
+    assert sorted(counts.values()) == [18, 24]  # Dense 2->8: 16 + 8 weights; Dense 8->2: 16 + 2

@@ -97,7 +97,7 @@ def test_a_crashed_run_is_kept_as_failed(qtbot: Any, tf_guard: Any) -> None:
     w, docks = open_window(qtbot, mlp_graph())
     try:
         docks.panel.data.set_recipe(XOR)
-        configure(docks, epochs=50)
+        configure(docks, epochs=50, **{"monitors.tensorboard": True})
         qtbot.mouseClick(docks.panel.start_button, Qt.MouseButton.LeftButton)
         run = docks.session.run
         run.epoch_ended.connect(lambda msg: os.kill(run.worker.process.pid, signal.SIGKILL) if msg.epoch == 1
@@ -108,6 +108,11 @@ def test_a_crashed_run_is_kept_as_failed(qtbot: Any, tf_guard: Any) -> None:
         assert stored.status == "failed"
         assert docks.runs.items()[0].text(1).startswith("failed: the training process was ended by SIGKILL")
         assert len(docks.project().history(stored.id)["epoch/x"]) >= 2  # the history so far
+        log_dir = Path(stored.info["tensorboard"])  # a project never saved: under the user data folder
+        assert log_dir.parent.parent == Path(os.environ["LAYERBENCH_DATA_DIR"]) / "tensorboard"
+        assert list(log_dir.glob("events.out.tfevents.*"))
+        assert f"TensorBoard event files: {log_dir}" in w.log.toPlainText()
+        assert str(log_dir) in docks.runs.items()[0].toolTip(1)
         tf_guard()
     finally:
         docks.close()
