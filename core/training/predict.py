@@ -9,6 +9,13 @@ arrive on the ``predicted`` psygnal signal, emitted from a reader thread.
 A model whose output has its input's shape (an autoencoder, a denoiser) is shown as reconstructions:
 ``reconstructs_input`` tells, ``reconstruction_errors`` gives each sample's mean squared error and
 ``image_shape`` how to draw a sample as a picture.
+
+A request may carry the run's data recipe: the worker then derives the data's preprocessing from it the way
+training does (``load_dataset``: scaling statistics of the training part, class names, task; kept per recipe
+while the worker lives) and returns the class names and task with the answer. A loaded file's contents
+(``raw="image"``: pixels 0..255 fitted to the input; ``raw="table"``: a CSV row's numbers) are brought to
+the source's pixel range and scaled with those statistics before the model sees them, so they are prepared
+exactly like training data; the prepared array comes back as ``inputs``.
 """
 
 from __future__ import annotations
@@ -41,6 +48,10 @@ class PredictRequest:
     weights: bytes | str | None
     x: np.ndarray
     feature_maps: bool = False
+    recipe: dict[str, Any] | None = None
+    """The run's data recipe (JSON): class names, task and, for ``raw`` inputs, the scaling come from it."""
+    raw: str = ""
+    """``""``: ``x`` is prepared already (samples of the project's data); ``image`` or ``table``: a file's values."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,53 @@ class PredictResult:
     features: dict[str, np.ndarray] = field(default_factory=dict)
     error: str = ""
     seconds: float = 0.0
+    inputs: np.ndarray | None = None
+    """What the model was given, when the worker prepared a raw input."""
+    classes: list[str] | None = None
+    task: str = ""
+    """``classification`` or ``regression`` as the recipe's data says; empty without a readable recipe."""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """How the run's training data was prepared: scaling statistics, class names, task, pixel value range."""
+
+    stats: dict[str, Any]
+    classes: list[str] | None
+    task: str
+    pixel_range: tuple[float, float]
+    scaling: str
+
+
+def preparation(recipe: dict[str, Any]) -> Preparation:
+    """Load the recipe's data as training does and keep what a new sample needs to be prepared like it."""
+    from core.data.load import load_raw, prepare
+    from core.data.recipe import DataRecipe
+    from core.data.sample_file import pixel_range
+
+    parsed = DataRecipe.from_dict(recipe)
+    raw = load_raw(parsed)
+    data = prepare(raw, parsed.preprocess)
+    return Preparation(data.scaling_stats, data.classes, data.task, pixel_range(raw.x), parsed.preprocess.scaling)
+
+
+def prepare_input(x: np.ndarray, kind: str, prep: Preparation | None) -> tuple[np.ndarray, str]:
+    """A file's values (a batch) prepared like the training data: pixels to the source's range, then scaled."""
+    from core.data.load import _scale
+    from core.data.recipe import Split
+    from core.data.sample_file import to_range
+
+    if prep is None:
+        return np.asarray(x, "float32"), "used as they are (the run has no data recipe to scale them like)"
+    notes = []
+    if kind == "image" and prep.pixel_range != (0.0, 255.0):
+        x = to_range(x, prep.pixel_range)
+        notes.append(f"pixels 0..255 mapped to {prep.pixel_range[0]:g}..{prep.pixel_range[1]:g} like the data")
+    scaled = _scale(Split(np.asarray(x, "float32"), np.zeros(len(x))), prep.stats).x  # training's own step
+    if prep.stats:
+        notes.append(f"scaled like the training data ({prep.scaling})")
+    return np.asarray(scaled, "float32"), "; ".join(notes)
 
 
 def reconstructs_input(graph: dict[str, Any], loss: str = "mse") -> bool:
@@ -124,6 +182,16 @@ class _Models:
         self.key = ""
         self.model: Any = None
         self.features: Any = None
+        self.preparations: dict[str, Preparation] = {}
+
+    def preparation(self, recipe: dict[str, Any]) -> Preparation:
+        """The recipe's preparation, computed once per recipe while the worker lives (a few kept)."""
+        key = json.dumps(recipe, sort_keys=True, default=str)
+        if key not in self.preparations:
+            if len(self.preparations) >= 4:
+                self.preparations.pop(next(iter(self.preparations)))
+            self.preparations[key] = preparation(recipe)
+        return self.preparations[key]
 
     def get(self, req: PredictRequest) -> Any:
         key = _key(req)
@@ -139,18 +207,41 @@ class _Models:
 
 def answer(req: PredictRequest, models: _Models) -> PredictResult:
     """One request, every error turned into a message naming what went wrong."""
+    from core.data.errors import DataError
+
     started = time.perf_counter()
     try:
+        prep = _preparation(req, models)
+        x, note = np.asarray(req.x), ""
+        if req.raw:
+            x, note = prepare_input(x, req.raw, prep)
         model = models.get(req)
-        x = np.asarray(req.x)
         outputs = np.asarray(model(x, training=False))
         features: dict[str, np.ndarray] = {}
         if req.feature_maps:
             features = _feature_maps(model, models, x[:1])
-        return PredictResult(req.id, outputs, features, seconds=time.perf_counter() - started)
+        return PredictResult(req.id, outputs, features, seconds=time.perf_counter() - started,
+                             inputs=x if req.raw else None, classes=prep.classes if prep else None,
+                             task=prep.task if prep else "", note=note)
     except Exception as exc:  # a refusal for the panel, never a crash of the server
-        text = f"{type(exc).__name__}: {exc}"
+        text = exc.message if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
         return PredictResult(req.id, None, error=text[:2000], seconds=time.perf_counter() - started)
+
+
+def _preparation(req: PredictRequest, models: _Models) -> Preparation | None:
+    """The recipe's preparation; unreadable data refuses a raw input (it could not be scaled like training)."""
+    from core.data.errors import DataError
+
+    if not req.recipe or not req.recipe.get("source"):
+        return None
+    try:
+        return models.preparation(req.recipe)
+    except (DataError, OSError, ValueError) as exc:
+        if not req.raw:
+            return None  # a prepared sample needs nothing from the recipe but its class names
+        reason = exc.message if isinstance(exc, DataError) else str(exc)
+        raise DataError(f"the file cannot be prepared like the training data: reading that data failed ({reason})",
+                        "data") from None
 
 
 def _feature_maps(model: Any, models: _Models, x: np.ndarray) -> dict[str, np.ndarray]:
@@ -218,10 +309,10 @@ class Predictor:
             self._reader.start()
 
     def request(self, graph: dict[str, Any], weights: bytes | str | None, x: np.ndarray,
-                feature_maps: bool = False) -> int:
+                feature_maps: bool = False, recipe: dict[str, Any] | None = None, raw: str = "") -> int:
         self.start()
         self._next += 1
-        self._conn.send(PredictRequest(self._next, graph, weights, np.asarray(x), feature_maps))
+        self._conn.send(PredictRequest(self._next, graph, weights, np.asarray(x), feature_maps, recipe, raw))
         return self._next
 
     def _read(self, conn: Any, process: Any) -> None:

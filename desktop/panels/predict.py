@@ -8,14 +8,13 @@ from the chosen one on, and shown as inputs beside their reconstructions with ea
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,14 +24,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from core.data.errors import DataError
+from core.data.sample_file import csv_layout, csv_sample, fit_image
+from core.training.config import CLASSIFICATION_LOSSES
 from core.training.predict import image_shape, reconstructs_input
 from desktop.panels.data_picker import _POOL, readable_here, to_image
+from desktop.panels.predict_io import OutputTable, read_image
 from desktop.panels.reconstruction import PAIRS, ReconstructionView
 
 TOP = 5
@@ -42,53 +43,6 @@ MAX_WIDTH = 760
 
 class _Relay(QObject):
     loaded = Signal(object)
-
-
-def image_to_array(image: QImage, shape: tuple[int, ...]) -> np.ndarray:
-    """A picture as the graph's input: resized to (h, w), gray or RGB as the input's channels, 0..255."""
-    h, w = int(shape[0]), int(shape[1])
-    channels = int(shape[2]) if len(shape) > 2 else 1
-    scaled = image.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    fmt = QImage.Format.Format_Grayscale8 if channels == 1 else QImage.Format.Format_RGB888
-    converted = scaled.convertToFormat(fmt)
-    stride = converted.bytesPerLine()
-    raw = np.frombuffer(converted.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
-    pixels = raw[:, : w * channels].reshape(h, w, channels).astype("float32")
-    return pixels if len(shape) > 2 else pixels[..., 0]
-
-
-def csv_row(path: Path, row: int, size: int) -> np.ndarray:
-    """The numbers of data row ``row`` (0 = first after the header); a trailing label column is dropped."""
-    with path.open(newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.reader(f) if r]
-    body = rows[1:] if rows and not _numeric(rows[0]) else rows
-    if not 0 <= row < len(body):
-        raise ValueError(f"{path.name} has {len(body)} data rows; row {row} does not exist")
-    values = [float(v) for v in body[row] if _is_number(v)]
-    if len(values) == size + 1:
-        values = values[:-1]
-    if len(values) != size:
-        raise ValueError(f"row {row} of {path.name} has {len(values)} numbers; the model takes {size}")
-    return np.asarray(values, dtype="float32")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _numeric(row: list[str]) -> bool:
-    return all(_is_number(v) for v in row)
-
-
-def scale_like_training(x: np.ndarray, stats: dict[str, Any]) -> np.ndarray:
-    if not stats:
-        return x.astype("float32")
-    scaled: np.ndarray = ((x - np.asarray(stats["shift"])) / np.asarray(stats["scale"])).astype("float32")
-    return scaled
 
 
 class PredictPanel(QWidget):
@@ -114,6 +68,11 @@ class PredictPanel(QWidget):
         self.batch_start = 0
         self.batch_target: np.ndarray | None = None
         """The data's targets for the batch (they differ from the inputs for a denoiser)."""
+        self.raw = ""
+        """``image`` or ``table`` when the sample is a loaded file's values (the worker prepares them)."""
+        self.file: Path | None = None
+        self.note = ""
+        """What was done to the loaded file (resized, columns used), shown with the prediction."""
         self._relay = _Relay(self)
         self._relay.loaded.connect(self._data_loaded)
         self._build()
@@ -130,6 +89,19 @@ class PredictPanel(QWidget):
         self.use_sample.clicked.connect(self.choose_sample)
         self.file_button = QPushButton("Load image or CSV…")
         self.file_button.clicked.connect(self.ask_file)
+        self.csv_row = QSpinBox()
+        self.csv_row.setObjectName("predict_csv_row")
+        self.csv_row.setRange(0, 0)
+        self.csv_row.setToolTip("The CSV file's data row to predict (0 = the first row after the header)")
+        self.csv_row.valueChanged.connect(self._csv_row_changed)
+        self.csv_rows = QLabel()
+        self.csv_box = QWidget()
+        csv_line = QHBoxLayout(self.csv_box)
+        csv_line.setContentsMargins(0, 0, 0, 0)
+        csv_line.addWidget(QLabel("CSV row"))
+        csv_line.addWidget(self.csv_row)
+        csv_line.addWidget(self.csv_rows, 1)
+        self.csv_box.hide()
         self.features = QCheckBox("Show its feature maps in the dashboard")
         self.go = QPushButton("Predict")
         self.go.setObjectName("predict_go")
@@ -140,9 +112,7 @@ class PredictPanel(QWidget):
         self.status = QLabel("Train a run first; then pick a sample and press Predict.")
         self.status.setObjectName("predict_status")
         self.status.setWordWrap(True)
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["class", "probability"])
-        self.table.setMaximumHeight(170)
+        self.table = OutputTable()
         self.recon = ReconstructionView()
         self.recon.hide()
         self._layout()
@@ -156,6 +126,7 @@ class PredictPanel(QWidget):
         row.addWidget(self.use_sample)
         form.addRow("Sample", row)
         form.addRow("", self.file_button)
+        form.addRow("", self.csv_box)
         form.addRow("", self.features)
         top = QHBoxLayout()
         top.addLayout(form, 1)
@@ -219,9 +190,12 @@ class PredictPanel(QWidget):
         i = self.index.value()
         self.set_sample(part.x[i], "" if self._reconstructs() else self._class_name(part.y[i]))
         self.from_data = True
+        self.csv_box.hide()
 
     def set_sample(self, x: np.ndarray, truth: str = "") -> None:
+        """A prepared sample (as the model takes it); a loaded file's values are set by ``load_file``."""
         self.sample, self.truth, self.from_data = np.asarray(x), truth, False
+        self.raw, self.note = "", ""
         shape = image_shape(self.sample.shape, getattr(self.data, "image_shape", None))
         image = to_image(self.sample.reshape(shape)) if shape else None
         if image is not None:
@@ -247,20 +221,60 @@ class PredictPanel(QWidget):
             self.load_file(Path(chosen))
 
     def load_file(self, path: Path, row: int = 0) -> None:
+        """An image (resized and converted to the input) or data row ``row`` of a CSV file, as the file has
+        them; the prediction worker scales them like the run's training data."""
         shape = _input_shape(self.graph())
+        self.file = path
         try:
             if path.suffix.lower() == ".csv":
-                x = csv_row(path, row, int(np.prod(shape)))
-                x = x.reshape(shape)
+                self._load_csv(path, row, shape)
             else:
-                image = QImage(str(path))
-                if image.isNull() or len(shape) < 2:
-                    raise ValueError(f"{path.name} is not an image the model can take (input {shape})")
-                x = image_to_array(image, shape)
-            stats = getattr(self.data, "scaling_stats", {}) if self.data is not None else {}
-            self.set_sample(scale_like_training(x, stats))
-        except (OSError, ValueError) as exc:
-            self.status.setText(f"Cannot use {path.name}: {exc}")
+                self.csv_box.hide()
+                x, note = fit_image(read_image(path), shape)
+                self._set_file_sample(x, "image", note)
+        except DataError as exc:
+            self.sample = None
+            self.status.setText(f"Cannot use {path.name}: {exc.message}")
+
+    def _load_csv(self, path: Path, row: int, shape: tuple[int, ...]) -> None:
+        options, delimiter = self._csv_options()
+        layout = csv_layout(path, delimiter)
+        self.csv_row.blockSignals(True)
+        self.csv_row.setRange(0, layout.rows - 1)
+        self.csv_row.setValue(min(max(row, 0), layout.rows - 1))
+        self.csv_row.blockSignals(False)
+        header = "after its header" if layout.header else "no header"
+        self.csv_rows.setText(f"of {layout.rows} data rows ({header})")
+        self.csv_box.show()
+        x, note = csv_sample(path, row, int(np.prod(shape)), options, delimiter)
+        self._set_file_sample(x.reshape(shape), "table", note)
+
+    def _csv_row_changed(self, row: int) -> None:
+        if self.file is not None and self.file.suffix.lower() == ".csv":
+            self.load_file(self.file, row)
+
+    def _csv_options(self) -> tuple[dict[str, Any] | None, str]:
+        """The CSV recipe's options (its feature columns) when the run's data is a CSV table, and its delimiter."""
+        recipe = self._recipe(self.run.currentData())
+        if recipe.get("source") != "file.csv":
+            return None, ","
+        options = dict(recipe.get("options") or {})
+        return options, str(options.get("delimiter") or ",")
+
+    def _set_file_sample(self, x: np.ndarray, kind: str, note: str) -> None:
+        self.set_sample(x)
+        self.raw, self.note = kind, note
+        self.status.setText(f"Sample ready: {note}. The prediction process prepares it like the training data.")
+
+    def _recipe(self, run_id: Any) -> dict[str, Any]:
+        """The data recipe the run trained on (the project's for the live run or an older run without one)."""
+        project = self.project()
+        if project is None:
+            return {}
+        recipe = dict(getattr(project, "data", None) or {})
+        if run_id not in (None, LIVE):
+            recipe = dict(project.run(run_id).info.get("data") or recipe)
+        return recipe
 
     # ---- predicting ----------------------------------------------------------------------------
     def predict(self) -> None:
@@ -280,25 +294,30 @@ class PredictPanel(QWidget):
             graph, weights = run.info.get("graph") or self.graph().to_dict(), project.weights_npz(run_id)
         self.batch = self._batch() if self._reconstructs(graph, run_id) else None
         x = self.sample[None, ...] if self.batch is None else self.batch
-        self.pending = self.request(graph, weights, x, self.features.isChecked())
+        self.pending = self.request(graph, weights, x, self.features.isChecked(), recipe=self._recipe(run_id),
+                                    raw=self.raw)
         self.status.setText("Predicting… (the first prediction starts the worker: a few seconds)")
 
     def _reconstructs(self, graph: dict[str, Any] | None = None, run_id: str | None = None) -> bool:
         """An autoencoder-like model: output shaped like the input, not trained as a classifier."""
+        if getattr(self.data, "classes", None):
+            return False
+        return reconstructs_input(graph or self.graph().to_dict(), self._loss(run_id) or "mse")
+
+    def _loss(self, run_id: Any) -> str:
+        """The loss the run was trained with (the project's training form for the live run)."""
         project = self.project()
         training = dict(getattr(project, "training", None) or {})
         if run_id not in (None, LIVE):
             training = dict(project.run(run_id).info.get("config") or training)
-        if getattr(self.data, "classes", None):
-            return False
-        return reconstructs_input(graph or self.graph().to_dict(), str(training.get("loss", "mse")))
+        return str(training.get("loss") or "")
 
     def _batch(self) -> np.ndarray:
         """Up to ``PAIRS`` samples of the chosen part from the chosen one on (the sample alone if it is a file)."""
         assert self.sample is not None
         self.batch_start, self.batch_target = 0, None
         if not self.from_data or self.data is None:
-            return self.sample[None, ...]
+            return self.sample[None, ...]  # a loaded file's values: the worker's prepared input is drawn
         start = self.batch_start = self.index.value()  # the chosen sample first (its feature maps match)
         part = self._split()
         self.batch_target = np.asarray(part.y[start:start + PAIRS])
@@ -312,12 +331,20 @@ class PredictPanel(QWidget):
             self.status.setText(f"Prediction failed: {result.error}")
             return
         outputs = np.asarray(result.outputs)
-        if self.batch is not None and outputs.shape == self.batch.shape:
-            self._show_reconstructions(self.batch, outputs)
+        if result.inputs is not None:
+            self.prepared = np.asarray(result.inputs)
+        shown = self.prepared if result.inputs is not None else self.batch
+        classifies = bool(result.classes) or result.task == "classification"  # not an autoencoder then
+        if self.batch is not None and shown is not None and outputs.shape == shown.shape and not classifies:
+            self._show_reconstructions(shown, outputs)
         else:
             self.recon.hide()
             self.table.show()
-            self._show_output(outputs[0].reshape(-1), getattr(self.data, "classes", None))
+            classes = result.classes or getattr(self.data, "classes", None)
+            self._show_output(outputs[0].reshape(-1), classes, result.task)
+        notes = "; ".join(n for n in (self.note, result.note) if n)
+        if self.raw and notes:
+            self.status.setText(f"{self.status.text()}<br><small>{notes}</small>")
         if result.features:
             self.features_ready.emit(result.features, self.sample)
 
@@ -334,23 +361,35 @@ class PredictPanel(QWidget):
         self.status.setText(f"<b>Reconstructions</b> of {where}: mean squared error {float(errors.mean()):.4g} "
                             "(the output has the input's shape, so each input is shown beside its output).")
 
-    def _show_output(self, out: np.ndarray, classes: list[str] | None) -> None:
+    def _show_output(self, out: np.ndarray, classes: list[str] | None, task: str = "") -> None:
         truth = f" — true: {self.truth}" if self.truth else ""
-        if out.size == 1 and not classes:
-            self.status.setText(f"<b>Prediction: {float(out[0]):.5g}</b>{truth}")
-            self.table.setRowCount(0)
+        if self._regression(out, classes, task):
+            values = ", ".join(f"{float(v):.5g}" for v in out[:8]) + (" …" if out.size > 8 else "")
+            self.status.setText(f"<b>Prediction: {values}</b>{truth}")
+            self.table.show_values(out)
+            self.predicted_class = -1
             return
         probs = out if out.size > 1 else np.array([1 - out[0], out[0]])
-        order = np.argsort(probs)[::-1][:TOP]
         names = [classes[i] if classes and i < len(classes) else str(i) for i in range(len(probs))]
-        self.predicted_class = int(order[0])
+        order = self.table.show_classes(probs, names, TOP)
+        self.predicted_class = order[0]
+        self.predicted_name = names[order[0]]
         self.status.setText(f"<b>Prediction: {names[order[0]]}</b> (p = {probs[order[0]]:.3f}){truth}")
-        self.table.setRowCount(len(order))
-        for row, i in enumerate(order):
-            self.table.setItem(row, 0, QTableWidgetItem(names[i]))
-            self.table.setItem(row, 1, QTableWidgetItem(f"{probs[i]:.4f}"))
+
+    def _regression(self, out: np.ndarray, classes: list[str] | None, task: str) -> bool:
+        """Values, not class probabilities: the data says regression, or (no class names) the loss is no
+        classification loss, or a single output not trained with binary cross-entropy."""
+        if task or classes:
+            return task == "regression"
+        loss = self._loss(self.run.currentData())
+        if out.size == 1:
+            return loss != "binary_crossentropy"
+        return bool(loss) and loss not in CLASSIFICATION_LOSSES
 
     predicted_class = -1
+    predicted_name = ""
+    prepared: np.ndarray | None = None
+    """The input the worker prepared from the loaded file (the batch), as the model saw it."""
 
 
 def _input_shape(graph: Any) -> tuple[int, ...]:

@@ -404,14 +404,14 @@ class TrainingDocks(QObject):
                                           self.window.document.graph, self.project().training, self._reload_form)
 
     # ---- predictions ---------------------------------------------------------------------------
-    def _request(self, graph: dict[str, Any], weights: Any, x: Any, feature_maps: bool) -> int:
+    def _request(self, graph: dict[str, Any], weights: Any, x: Any, feature_maps: bool, **options: Any) -> int:
         if self.predictor is None:
             from core.training.predict import Predictor
 
             ensure_psygnal_pump()
             self.predictor = Predictor()
             self.predictor.predicted.connect(self.predict.show_result, thread="main")
-        return int(self.predictor.request(graph, weights, x, feature_maps))
+        return int(self.predictor.request(graph, weights, x, feature_maps, **options))
 
     _predict_epoch = -1
 

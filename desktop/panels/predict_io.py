@@ -1,0 +1,77 @@
+"""What the predict panel reads and shows: a picture file's pixels (any format Qt reads) and the model's answer
+as a list of the top classes with probability bars, or the predicted values of a regression."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QProgressBar, QTableWidget, QTableWidgetItem
+
+from core.data.errors import DataError
+
+BAR_STEPS = 1000
+
+
+def read_image(path: Path) -> np.ndarray:
+    """The picture's pixels as uint8 (h, w, 1) for a grey picture, (h, w, 3) otherwise (alpha dropped)."""
+    reader = QImageReader(str(path))
+    image = reader.read()
+    if image.isNull():
+        known = ", ".join(sorted({bytes(f.data()).decode().upper() for f in QImageReader.supportedImageFormats()}))
+        reason = reader.errorString() if path.exists() else "the file does not exist"
+        raise DataError(f"{path.name} is not a picture that can be read ({reason}); pictures can be {known}, "
+                        "tables .csv", str(path))
+    grey = image.isGrayscale()
+    converted = image.convertToFormat(QImage.Format.Format_Grayscale8 if grey else QImage.Format.Format_RGB888)
+    h, w, channels = converted.height(), converted.width(), 1 if grey else 3
+    stride = converted.bytesPerLine()
+    raw = np.frombuffer(converted.constBits(), dtype=np.uint8, count=stride * h).reshape(h, stride)
+    return raw[:, : w * channels].reshape(h, w, channels).copy()
+
+
+class OutputTable(QTableWidget):
+    """The top classes, each with its probability as a number and a bar; or each predicted value."""
+
+    def __init__(self) -> None:
+        super().__init__(0, 3)
+        self.setObjectName("predict_output")
+        self.setHorizontalHeaderLabels(["class", "probability", ""])
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().hide()
+        self.setMaximumHeight(170)
+
+    def show_classes(self, probs: np.ndarray, names: list[str], top: int) -> list[int]:
+        """The ``top`` most probable classes, best first; returns their indices."""
+        order = [int(i) for i in np.argsort(probs)[::-1][:top]]
+        self.setHorizontalHeaderLabels(["class", "probability", ""])
+        self.setColumnHidden(2, False)
+        self.setRowCount(len(order))
+        for row, i in enumerate(order):
+            p = float(probs[i])
+            self.setItem(row, 0, QTableWidgetItem(names[i]))
+            self.setItem(row, 1, QTableWidgetItem(f"{p:.4f}"))
+            bar = QProgressBar()
+            bar.setRange(0, BAR_STEPS)
+            bar.setValue(round(min(max(p, 0.0), 1.0) * BAR_STEPS))
+            bar.setTextVisible(False)
+            self.setCellWidget(row, 2, bar)
+        return order
+
+    def show_values(self, values: np.ndarray) -> None:
+        """Each output of a regression: ``output i`` and its value."""
+        flat = np.asarray(values).reshape(-1)
+        self.setHorizontalHeaderLabels(["output", "value", ""])
+        self.setColumnHidden(2, True)
+        self.setRowCount(len(flat))
+        for row, v in enumerate(flat):
+            self.removeCellWidget(row, 2)
+            self.setItem(row, 0, QTableWidgetItem(f"output {row}"))
+            self.setItem(row, 1, QTableWidgetItem(f"{float(v):.5g}"))
+
+    def bar_values(self) -> list[float]:
+        """The bars' fractions, top row first (tests read them)."""
+        bars = [self.cellWidget(r, 2) for r in range(self.rowCount())]
+        return [b.value() / BAR_STEPS for b in bars if isinstance(b, QProgressBar)]
