@@ -9,6 +9,7 @@ figures from the panel's refresh timer (~30 Hz), never per message.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import time
@@ -38,6 +39,23 @@ from core.training.messages import (
 )
 
 PUMP_PROPERTY = "layerbench_psygnal_pump"
+WORKER_NICE = 10
+"""CPU priority of a run's worker process (Unix nice value): TensorFlow keeps every core busy, and at equal
+priority the window's timer ticks wait for the scheduler behind it. The worker still gets all the CPU the
+window does not use."""
+
+
+def lower_priority(pid: int, nice: int = WORKER_NICE) -> None:
+    """Make process ``pid`` (each of its threads: Linux sets priorities per thread) at most as urgent as ``nice``."""
+    if not hasattr(os, "setpriority"):
+        return
+    tasks = Path(f"/proc/{pid}/task")
+    with contextlib.suppress(OSError):
+        ids = [int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [pid]
+        for tid in ids:
+            with contextlib.suppress(OSError):
+                if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                    os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
 def ensure_psygnal_pump() -> None:
@@ -149,6 +167,8 @@ class TrainingSession(QObject):
         self.weights = []
         self._health = "ok"
         run = engine.start(graph, data, config, run_dir, resume=resume)
+        with contextlib.suppress(AttributeError):
+            lower_priority(run.worker.process.pid)
         if resume and record is not None and record.live:
             from core.training.runstore import history_of
 
