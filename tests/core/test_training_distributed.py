@@ -9,12 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.project.project import Project
+from core.training.checkpoint import RunFolder
 from tests.core.test_training import mlp
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
@@ -63,7 +65,7 @@ def test_two_workers_end_with_identical_weights(tmp_path: Path) -> None:
 
 WORKER = """
 import dataclasses, json, sys, threading
-from core.training.messages import Confusion, Gradients, Weights
+from core.training.messages import Checkpoint, Confusion, EpochEnd, Gradients, Weights
 from core.training.worker import Job, run_job
 
 class Control:
@@ -71,7 +73,8 @@ class Control:
 
 messages = []
 result = run_job(Job(**json.loads(sys.argv[1])), messages.append, Control())
-kinds = {"gradients": Gradients, "weights": Weights, "confusion": Confusion}
+kinds = {"gradients": Gradients, "weights": Weights, "confusion": Confusion, "epochs": EpochEnd,
+         "checkpoints": Checkpoint}
 summary = {name: [dataclasses.asdict(m) for m in messages if isinstance(m, kind)] for name, kind in kinds.items()}
 summary["result"] = dataclasses.asdict(result)
 print(json.dumps(summary, default=lambda a: a.tolist()))
@@ -80,9 +83,11 @@ print(json.dumps(summary, default=lambda a: a.tolist()))
 
 def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> None:
     """Full-batch gradient descent on two workers with gradient norms every step: both report the same norms,
-    and they are the norms of the whole batch's gradient, the one applied (‖w2 - w1‖ = lr · ‖g2‖ per layer)."""
+    and they are the norms of the whole batch's gradient, the one applied (‖w2 - w1‖ = lr · ‖g2‖ per layer).
+    Both report the same accuracy, over the whole batch (a multiple of 1/102); the chief writes the checkpoint."""
     lr = 0.5
     config = {"epochs": 2, "optimizer": {"name": "gd", "learning_rate": lr}, "strategy": "multi-worker",
+              "checkpoint_seconds": 0,
               "monitors": {"gradient_norms": True, "gradient_every": 1, "weight_histograms": True,
                            "update_ratios": True, "confusion_matrix": True}}
     cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
@@ -114,6 +119,20 @@ def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> Non
         assert sorted(a.files) == ["dense_1#0", "dense_1#1", "dense_2#0", "dense_2#1"]
         for key in a.files:
             np.testing.assert_array_equal(a[key], b[key])
+    accuracy = [[e["logs"]["accuracy"] for e in run["epochs"]] for run in runs]
+    assert accuracy[0] == accuracy[1]
+    for value in accuracy[0]:
+        assert 0.0 < value <= 1.0
+        assert value * 102 == pytest.approx(round(value * 102), abs=1e-3)  # summed over both workers' halves
+    assert all("val_accuracy" in e["logs"] for e in first["epochs"])
+    assert [c["epoch"] for c in first["checkpoints"]] == [0, 1]
+    assert RunFolder(tmp_path / "run0").state()["epoch"] == 2
+    folder = RunFolder(tmp_path / "run0")
+    with np.load(folder.checkpoint_layers) as saved, np.load(folder.layer_weights) as final:
+        for key in final.files:
+            np.testing.assert_array_equal(saved[key], final[key])
+    assert not second["checkpoints"]
+    assert not RunFolder(tmp_path / "run1").has_checkpoint()  # the other worker wrote to a temporary folder
 
 
 def test_train_command_saves_the_run(tmp_path: Path) -> None:
@@ -155,3 +174,60 @@ def test_ctrl_c_stops_at_the_next_batch_and_saves(tmp_path: Path) -> None:
     assert final["stopped"] is True
     assert final["epochs"] < 200
     assert Project.load(path).run(final["run"]).status == "stopped"
+
+
+@pytest.fixture
+def float32_after() -> Iterator[None]:
+    yield
+    import keras
+
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.usefixtures("float32_after")
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_one_worker_in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str) -> None:
+    """The loop honours ``mixed_precision``: layers compute in the policy's type (float16 is forced here: on a CPU
+    the config gives bfloat16), float16 runs through a ``LossScaleOptimizer``, and the run still learns."""
+    import keras
+
+    from core.training import distributed
+    from core.training.build import setup_device
+    from core.training.messages import Checkpoint, EpochEnd, Finished, Log
+    from tests.core.test_training import of, train
+
+    def forced(device: str, mixed_precision: bool = False, virtual_cpus: int = 0) -> str:
+        assert mixed_precision
+        setup_device(device, mixed_precision, virtual_cpus)
+        keras.mixed_precision.set_global_policy(policy)
+        return policy
+
+    scalers: list[object] = []
+
+    class Spy(keras.optimizers.LossScaleOptimizer):  # type: ignore[misc]
+        def __init__(self, inner: object, **kwargs: object) -> None:
+            super().__init__(inner, **kwargs)
+            scalers.append(self)
+
+    monkeypatch.setattr(distributed, "setup_device", forced)
+    monkeypatch.setattr(keras.optimizers, "LossScaleOptimizer", Spy)
+    built: list[object] = []
+    original = distributed.monitors.layer_groups
+    monkeypatch.setattr(distributed.monitors, "layer_groups",
+                        lambda model, variables: (built.append(model), original(model, variables))[1])
+    result, messages = train(tmp_path, mlp(2, [16], 2), {"source": "toy.xor", "options": {"samples": 256}},
+                             epochs=8, batch_size=32, optimizer={"learning_rate": 0.05}, mixed_precision=True,
+                             strategy="multi-worker", monitors={"gradient_norms": True, "gradient_every": 3})
+    assert isinstance(result, Finished), result
+    assert any(f"mixed precision: {policy}" in m.text for m in of(messages, Log))
+    (model,) = built
+    assert model.layers[-1].compute_dtype == policy.removeprefix("mixed_")
+    assert all(w.dtype == "float32" for w in model.weights)
+    assert len(scalers) == (1 if policy == "mixed_float16" else 0)
+    if scalers:
+        assert int(scalers[0].iterations.numpy()) == 8 * 6  # 205 training samples: 6 batches of 32 per epoch
+    epochs = of(messages, EpochEnd)
+    assert epochs[-1].logs["loss"] < epochs[0].logs["loss"]
+    assert epochs[-1].logs["accuracy"] > 0.8
+    assert of(messages, Checkpoint)
+    assert RunFolder(tmp_path).state()["epoch"] == 8

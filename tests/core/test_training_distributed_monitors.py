@@ -52,7 +52,7 @@ def test_multi_worker_loop_sends_the_fit_path_monitors(tmp_path: Path) -> None:
     assert [c.epoch for c in confusion] == [0, 1]
     assert confusion[-1].matrix.shape == (4, 4)
     assert confusion[-1].matrix.sum() == 16  # the validation part (20% of 80)
-    assert set(of(messages, EpochEnd)[-1].logs) == {"loss", "val_loss"}
+    assert set(of(messages, EpochEnd)[-1].logs) == {"loss", "accuracy", "val_loss", "val_accuracy"}
 
 
 def test_gradient_norms_match_the_fit_path(tmp_path: Path) -> None:
