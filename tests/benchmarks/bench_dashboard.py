@@ -8,7 +8,8 @@ downsampling and clip-to-view (the FACTS.md setting), updated and painted the sa
 Stall: the main window with the dashboard showing the loss tab trains a small MLP (batch 8, a message every
 batch, gradient norms every 10 steps) in the worker process; a 60 Hz timer records its ticks for
 ``STALL_SECONDS``; the rows are the p99 and the maximum gap between ticks (target p99 < 50 ms; 16.7 ms is
-an undisturbed tick) and the batches per second the window received.
+an undisturbed tick), the batches per second the window received, the GUI thread's own CPU time per second
+(what the window spends, whatever else runs) and the load average (other processes competing for the cores).
 """
 
 from __future__ import annotations
@@ -167,9 +168,10 @@ def stall_rows() -> list[Row]:
         idle = _tick_gaps(STALL_SECONDS / 2)
         docks.start()
         _pump(app, lambda: docks.session.progress.step > 50, 180.0)
-        steps0 = docks.session.progress.step
+        steps0, cpu0 = docks.session.progress.step, time.thread_time()
         gaps = _tick_gaps(STALL_SECONDS)
         rate = (docks.session.progress.step - steps0) / STALL_SECONDS
+        cpu, load = (time.thread_time() - cpu0) / STALL_SECONDS, os.getloadavg()[0] if hasattr(os, "getloadavg") else 0
         docks.session.stop()
         _pump(app, lambda: not docks.session.running, 60.0)
     finally:
@@ -182,7 +184,11 @@ def stall_rows() -> list[Row]:
             Row("GUI thread: longest gap between 60 Hz ticks while training", "informational", worst,
                 repeats=len(gaps)),
             Row(f"batches received per second ({rate:.0f}/s); seconds per batch", "informational",
-                1.0 / rate if rate else float("nan"))]
+                1.0 / rate if rate else float("nan")),
+            Row("GUI thread CPU time per second while training (what the window itself spends)", "informational",
+                cpu, unit="s/s"),
+            Row("load average (1 min) after the window: other processes competing for the 2 cores", "informational",
+                load, unit="")]
 
 
 def run() -> list[Row]:
@@ -191,5 +197,5 @@ def run() -> list[Row]:
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row.figure}: {row.median * 1e3:.2f} ms (target {row.target}, baseline "
-              f"{row.baseline * 1e3 if row.baseline else float('nan'):.2f} ms) ok={row.ok}")
+        print(f"{row.figure}: {row.show(row.median)} (target {row.target}, baseline {row.show(row.baseline)}) "
+              f"ok={row.ok}")
