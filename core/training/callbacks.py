@@ -139,7 +139,7 @@ def on_batch(cb: Any, batch: int, logs: dict[str, Any]) -> None:
     if ctx.first_batch_at is None:
         ctx.first_batch_at = time.perf_counter() - ctx.started_at
         ctx.send(Phase("training", f"first batch after {ctx.first_batch_at:.2f} s"))
-    scalars = floats(logs)
+    scalars = without_skipped_norm(ctx, floats(logs))
     if ctx.step % m.batch_messages_every == 0 or batch + 1 == ctx.batches:
         ctx.send(BatchEnd(cb.epoch, batch, ctx.step, scalars, ctx.batches))
     ctx.history.batch.add(ctx.step, scalars)
@@ -153,6 +153,13 @@ def on_batch(cb: Any, batch: int, logs: dict[str, Any]) -> None:
     if m.nan_check and not math.isfinite(scalars.get("loss", 0.0)):
         _diverged(cb, ctx)
     _control(cb, ctx)
+
+
+def without_skipped_norm(ctx: RunContext, scalars: dict[str, float]) -> dict[str, float]:
+    """``scalars`` without ``grad_global_norm`` on a step whose norms were not computed (the wrapper logs 0)."""
+    if "grad_global_norm" in scalars and ctx.step % ctx.config.monitors.gradient_every:
+        scalars.pop("grad_global_norm")
+    return scalars
 
 
 def feature_sample(ctx: RunContext) -> np.ndarray | None:
@@ -203,7 +210,7 @@ def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     """The end of an epoch without the checkpoint: ``EpochEnd``, weight statistics, confusion matrix."""
     ctx: RunContext = cb.ctx
     m = ctx.config.monitors
-    scalars = floats(logs)
+    scalars = without_skipped_norm(ctx, floats(logs))  # an epoch's logs are its last step's
     ctx.history.epoch.add(epoch + 1, scalars)
     ctx.send(EpochEnd(epoch, scalars, time.perf_counter() - cb.epoch_started, ctx.config.epochs))
     if m.weight_histograms or m.update_ratios:

@@ -231,3 +231,20 @@ def test_mixed_precision_one_worker_in_process(tmp_path: Path, monkeypatch: pyte
     assert epochs[-1].logs["accuracy"] > 0.8
     assert of(messages, Checkpoint)
     assert RunFolder(tmp_path).state()["epoch"] == 8
+
+
+def test_loop_accuracy_matches_the_fit_path(tmp_path: Path) -> None:
+    """Full-batch gradient descent: both paths score the same predictions, so the same training and validation
+    accuracy per epoch (the loop's metric objects resolve ``accuracy`` as ``compile`` does)."""
+    from core.training.messages import EpochEnd, Finished
+    from tests.core.test_training import of, train
+
+    config = {"epochs": 3, "seed": 3, "optimizer": {"name": "gd", "learning_rate": 0.5}, "metrics": ["accuracy"]}
+    data = {"source": "toy.xor", "options": {"samples": 64}}
+    fit, fit_messages = train(tmp_path / "fit", mlp(2, [8], 2), data, **config)
+    loop, loop_messages = train(tmp_path / "loop", mlp(2, [8], 2), data, strategy="multi-worker", **config)
+    assert isinstance(fit, Finished), fit
+    assert isinstance(loop, Finished), loop
+    for a, b in zip(of(fit_messages, EpochEnd), of(loop_messages, EpochEnd), strict=True):
+        assert b.logs["accuracy"] == pytest.approx(a.logs["accuracy"])
+        assert b.logs["val_accuracy"] == pytest.approx(a.logs["val_accuracy"])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.graph.model import Graph
-from core.training.messages import Confusion, FeatureMaps, Finished, Gradients, Weights
+from core.training.messages import BatchEnd, Confusion, FeatureMaps, Finished, Gradients, Weights
 from tests.conftest import add, link
 from tests.core.test_training import mlp, of, train
 
@@ -45,6 +45,11 @@ def test_cnn_monitors(tmp_path: Path) -> None:
     assert confusion.matrix.shape == (4, 4)
     assert confusion.matrix.sum() == 16  # the validation part (20% of 80)
     assert of(messages, Gradients)[0].layers == ["conv2d_1", "dense_1"]
+    batches = of(messages, BatchEnd)
+    assert [b.step for b in batches] == list(range(1, 9))
+    # norms are computed on every 2nd step only: the other steps carry none (not a 0)
+    assert [b.step for b in batches if "grad_global_norm" in b.logs] == [2, 4, 6, 8]
+    assert all(b.logs["grad_global_norm"] > 0 for b in batches if "grad_global_norm" in b.logs)
     assert list((tmp_path / "tensorboard").rglob("events.out.tfevents.*"))
 
 
