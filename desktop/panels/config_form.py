@@ -39,12 +39,15 @@ HELP = {
     "mixed_precision": "float16 compute on GPUs that support it", "strategy": "Distribute over several devices",
     "learning_rate": "Step size of each update", "clipnorm": "Rescale gradients whose norm exceeds this (blank: off)",
     "clipvalue": "Clip each gradient value to ±this (blank: off)", "gradient_norms": "Per-layer gradient norms",
-    "feature_maps": "Conv-layer outputs of one fixed sample", "weight_histograms": "Weight histograms per epoch",
+    "feature_maps": "Outputs of convolution, pooling and other spatial layers for one fixed sample",
+    "feature_map_sample": "Which training sample (index) the feature maps show",
+    "weight_histograms": "Weight histograms per epoch",
     "confusion_matrix": "Confusion matrix on the validation data per epoch",
     "batch_messages_every": "Report every N-th batch (1 = all)",
     "monitor": "The logged value early stopping watches (val_ = on the validation data)",
 }
-LABELS = {"gradient_every": "every N steps", "feature_maps_every": "every N steps"}
+LABELS = {"gradient_every": "every N steps", "feature_maps_every": "every N steps",
+          "feature_map_sample": "sample index"}
 
 
 def _label(name: str) -> str:

@@ -23,8 +23,8 @@ EVERY_FIELD = {
                        "min_delta": 0.01, "restore_best_weights": False},
     "seed": None, "checkpoint_seconds": 2.5, "device": "gpu:1", "mixed_precision": True, "strategy": "mirrored",
     "monitors": {"gradient_norms": True, "gradient_every": 3, "weight_histograms": True, "update_ratios": True,
-                 "feature_maps": True, "feature_maps_every": 7, "confusion_matrix": True, "nan_check": False,
-                 "tensorboard": True, "batch_messages_every": 4},
+                 "feature_maps": True, "feature_maps_every": 7, "feature_map_sample": 5, "confusion_matrix": True,
+                 "nan_check": False, "tensorboard": True, "batch_messages_every": 4},
 }
 
 
