@@ -34,16 +34,16 @@ def step_rows(steps: int = 150) -> list[Row]:
         optimizer.build(model.trainable_variables)
         loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)
     _, groups = monitors.layer_groups(model, model.trainable_variables)
-    plain, monitored = _steps(tf, strategy, model, optimizer, loss_fn, 32, groups, True)
+    plain, monitored = _steps(tf, strategy, model, optimizer, loss_fn, [], 32, groups, True)
     batches = iter(strategy.experimental_distribute_dataset(_dataset(tf, data.train.x, data.train.y, 32, 0).repeat()))
-    float(plain(next(batches)))  # tracing, both
+    float(plain(next(batches))[0])  # tracing, both
     float(monitored(next(batches))[0])
     plain_s, monitored_s = [], []
     for _ in range(steps):
         t0 = time.perf_counter()
-        float(plain(next(batches)))
+        float(plain(next(batches))[0])
         t1 = time.perf_counter()
-        loss, per_node, _ = monitored(next(batches))
+        loss, _metrics, per_node, _ = monitored(next(batches))
         float(loss), np.asarray(per_node)
         monitored_s.append(time.perf_counter() - t1)
         plain_s.append(t1 - t0)
