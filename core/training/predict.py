@@ -11,8 +11,8 @@ A model whose output has its input's shape (an autoencoder, a denoiser) is shown
 ``image_shape`` how to draw a sample as a picture.
 
 A request may carry the run's data recipe: the worker then derives the data's preprocessing from it the way
-training does (``load_dataset``: scaling statistics of the training part, class names, task; kept per recipe
-while the worker lives) and returns the class names and task with the answer. A loaded file's contents
+training does (scaling statistics of the training part, class names, task; cached on disk per recipe by
+``core.data.preparation``) and returns the class names and task with the answer. A loaded file's contents
 (``raw="image"``: pixels 0..255 fitted to the input; ``raw="table"``: a CSV row's numbers) are brought to
 the source's pixel range and scaled with those statistics before the model sees them, so they are prepared
 exactly like training data; the prepared array comes back as ``inputs``.
@@ -31,10 +31,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from psygnal import Signal
+
+if TYPE_CHECKING:
+    from core.data.preparation import Preparation
 
 START_METHOD = "spawn"
 
@@ -67,29 +70,6 @@ class PredictResult:
     task: str = ""
     """``classification`` or ``regression`` as the recipe's data says; empty without a readable recipe."""
     note: str = ""
-
-
-@dataclass(frozen=True)
-class Preparation:
-    """How the run's training data was prepared: scaling statistics, class names, task, pixel value range."""
-
-    stats: dict[str, Any]
-    classes: list[str] | None
-    task: str
-    pixel_range: tuple[float, float]
-    scaling: str
-
-
-def preparation(recipe: dict[str, Any]) -> Preparation:
-    """Load the recipe's data as training does and keep what a new sample needs to be prepared like it."""
-    from core.data.load import load_raw, prepare
-    from core.data.recipe import DataRecipe
-    from core.data.sample_file import pixel_range
-
-    parsed = DataRecipe.from_dict(recipe)
-    raw = load_raw(parsed)
-    data = prepare(raw, parsed.preprocess)
-    return Preparation(data.scaling_stats, data.classes, data.task, pixel_range(raw.x), parsed.preprocess.scaling)
 
 
 def prepare_input(x: np.ndarray, kind: str, prep: Preparation | None) -> tuple[np.ndarray, str]:
@@ -182,16 +162,6 @@ class _Models:
         self.key = ""
         self.model: Any = None
         self.features: Any = None
-        self.preparations: dict[str, Preparation] = {}
-
-    def preparation(self, recipe: dict[str, Any]) -> Preparation:
-        """The recipe's preparation, computed once per recipe while the worker lives (a few kept)."""
-        key = json.dumps(recipe, sort_keys=True, default=str)
-        if key not in self.preparations:
-            if len(self.preparations) >= 4:
-                self.preparations.pop(next(iter(self.preparations)))
-            self.preparations[key] = preparation(recipe)
-        return self.preparations[key]
 
     def get(self, req: PredictRequest) -> Any:
         key = _key(req)
@@ -211,7 +181,7 @@ def answer(req: PredictRequest, models: _Models) -> PredictResult:
 
     started = time.perf_counter()
     try:
-        prep = _preparation(req, models)
+        prep = _preparation(req)
         x, note = np.asarray(req.x), ""
         if req.raw:
             x, note = prepare_input(x, req.raw, prep)
@@ -228,14 +198,15 @@ def answer(req: PredictRequest, models: _Models) -> PredictResult:
         return PredictResult(req.id, None, error=text[:2000], seconds=time.perf_counter() - started)
 
 
-def _preparation(req: PredictRequest, models: _Models) -> Preparation | None:
+def _preparation(req: PredictRequest) -> Preparation | None:
     """The recipe's preparation; unreadable data refuses a raw input (it could not be scaled like training)."""
     from core.data.errors import DataError
+    from core.data.preparation import preparation
 
     if not req.recipe or not req.recipe.get("source"):
         return None
     try:
-        return models.preparation(req.recipe)
+        return preparation(req.recipe)  # from the disk cache unless the recipe or its files changed
     except (DataError, OSError, ValueError) as exc:
         if not req.raw:
             return None  # a prepared sample needs nothing from the recipe but its class names

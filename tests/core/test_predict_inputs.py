@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.data import preparation as prep_module
 from core.data.errors import DataError
 from core.data.load import load_dataset
+from core.data.preparation import preparation
 from core.data.sample_file import csv_layout, csv_sample, fit_image, pixel_range, to_range
 from core.graph.model import Edge, Graph
-from core.training.predict import PredictRequest, _Models, answer, preparation, prepare_input
+from core.training.predict import PredictRequest, _Models, answer, prepare_input
 
 SHAPES = {"source": "shapes", "options": {"samples": 60, "seed": 2},
           "preprocess": {"scaling": "standard", "validation": 0.25}}
@@ -90,9 +92,9 @@ def test_pixel_range_of_sources() -> None:
     np.testing.assert_allclose(to_range(np.array([0, 51, 255]), (0.0, 1.0)), [0.0, 0.2, 1.0])
 
 
-def test_preparation_is_the_training_datas() -> None:
+def test_preparation_is_the_training_datas(tmp_path: Path) -> None:
     data = load_dataset(SHAPES)
-    prep = preparation(SHAPES)
+    prep = preparation(SHAPES, tmp_path)
     assert prep.stats == data.scaling_stats and prep.stats
     assert prep.classes == ["square", "circle", "triangle", "line"]
     assert prep.task == "classification" and prep.pixel_range == (0.0, 1.0)
@@ -101,6 +103,23 @@ def test_preparation_is_the_training_datas() -> None:
     expected = (1.0 - data.scaling_stats["shift"]) / data.scaling_stats["scale"]
     np.testing.assert_allclose(x, np.full_like(pixels, expected), rtol=1e-6)
     assert "mapped to 0..1" in note and "standard" in note
+
+
+def test_preparation_is_cached_until_the_data_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("a,b,y\n0,10,0\n2,30,1\n4,50,0\n", encoding="utf-8")
+    recipe = {"source": "file.csv", "options": {"path": str(table)},
+              "preprocess": {"scaling": "minmax", "validation": 0.0, "shuffle": False}}
+    cache = tmp_path / "cache"
+    first = preparation(recipe, cache)
+    assert first.stats == {"shift": [0.0, 10.0], "scale": [4.0, 40.0]} and first.classes == ["0", "1"]
+    assert len(list(cache.glob("*.json"))) == 1
+    computed: list[object] = []
+    real = prep_module.compute
+    monkeypatch.setattr(prep_module, "compute", lambda r: computed.append(r) or real(r))
+    assert preparation(recipe, cache) == first and computed == []  # read back from the cache
+    table.write_text("a,b,y\n0,10,0\n8,30,1\n4,50,0\n1,2,1\n", encoding="utf-8")  # the data file changed
+    assert preparation(recipe, cache).stats == {"shift": [0.0, 2.0], "scale": [8.0, 48.0]} and len(computed) == 1
 
 
 def small_cnn() -> Graph:
@@ -113,7 +132,9 @@ def small_cnn() -> Graph:
 
 
 @pytest.mark.tf
-def test_worker_prepares_a_picture_like_training(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_worker_prepares_a_picture_like_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAYERBENCH_DATA_DIR", str(tmp_path / "data"))  # the statistics' cache goes there
     rng = np.random.default_rng(1)
     pixels = rng.integers(0, 256, (40, 50, 3)).astype("uint8")
     x, _ = fit_image(pixels, (28, 28, 1))
@@ -126,6 +147,7 @@ def test_worker_prepares_a_picture_like_training(tmp_path: Path) -> None:
     np.testing.assert_allclose(result.inputs, prepared, rtol=1e-4, atol=1e-5)
     assert result.classes == ["square", "circle", "triangle", "line"]
     assert result.task == "classification"
+    assert len(list((tmp_path / "data" / "cache" / "preparation").glob("*.json"))) == 1
     bad = answer(PredictRequest(2, small_cnn().to_dict(), None, x[None], recipe={"source": "file.csv",
                                 "options": {"path": str(tmp_path / "gone.csv")}}, raw="image"), models)
     assert bad.outputs is None
