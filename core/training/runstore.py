@@ -197,6 +197,18 @@ def graph_changed(run: RunModel, current: Mapping[str, Any]) -> bool:
     return comparable_graph(run.info.get("graph", {})) != comparable_graph(current)
 
 
+def _until_step(arrays: Mapping[str, np.ndarray], step: int) -> dict[str, np.ndarray]:
+    """Per-step curves (``batch/``, ``grad/``) up to ``step``; per-epoch ones as they are."""
+    out = dict(arrays)
+    for prefix in ("batch", "grad"):
+        if f"{prefix}/x" in arrays:
+            keep = np.asarray(arrays[f"{prefix}/x"]) <= step
+            for key in arrays:
+                if key.startswith(prefix + "/") and len(arrays[key]) == len(keep):
+                    out[key] = np.asarray(arrays[key])[keep]
+    return out
+
+
 @dataclass(frozen=True)
 class ResumePlan:
     run_id: str
@@ -218,10 +230,15 @@ def prepare_resume(project: Project, run_id: str, run_dir: Path, epochs: int | N
     optimizer = project.optimizer_state(run_id, CHECKPOINT)
     if optimizer:
         write_npz(folder.optimizer, optimizer)
-    write_npz(folder.history, project.history(run_id))
     state = run.info["checkpoint"]
-    folder.write_state(epoch=int(state["epoch"]), step=int(state.get("step", 0)),
-                       partial=bool(state.get("partial", False)))
+    epoch, step, partial = int(state["epoch"]), int(state.get("step", 0)), bool(state.get("partial", False))
+    history = project.history(run_id)
+    batches = int(run.info.get("batches", 0) or 0)
+    if partial and batches:  # stopped mid-epoch: that epoch trains again from its first batch, so steps and
+        step = min(step, epoch * batches)  # curves go back to its start (batch x stays at epoch positions)
+        history = _until_step(history, step)
+    write_npz(folder.history, history)
+    folder.write_state(epoch=epoch, step=step, partial=partial)
     if run.info.get("tensorboard"):
         folder.set_tensorboard_dir(Path(run.info["tensorboard"]))
     config = dict(run.info["config"])
@@ -249,7 +266,8 @@ def resume_record(project: Project, run_id: str, run_dir: Path,
     """``prepare_resume`` and the record that stores the result into the same run."""
     plan = prepare_resume(project, run_id, run_dir, epochs)
     run = project.run(run_id)
-    record = RunRecord(plan.config, run_dir, live=project.history(run_id), graph=plan.graph, data=plan.data,
+    live = History.from_npz(RunFolder(run_dir).history).arrays()  # the history the resumed run continues
+    record = RunRecord(plan.config, run_dir, live=live, graph=plan.graph, data=plan.data,
                        label=run.label, run_id=run.id, batches=int(run.info.get("batches", 0) or 0),
                        tensorboard=run.info.get("tensorboard"))
     return plan, record

@@ -31,7 +31,8 @@ def stopped_project(tmp_path: Path) -> tuple[Project, str]:
                                 "checkpoint": {"epoch": 2, "step": 8, "partial": True}})
     project.set_weights(run.id, W)
     project.set_checkpoint(run.id, W, {"v0": np.arange(3.0)})
-    project.set_history(run.id, {"epoch/x": np.array([1.0, 2.0]), "epoch/loss": np.array([0.5, 0.4])})
+    project.set_history(run.id, {"epoch/x": np.array([1.0, 2.0]), "epoch/loss": np.array([0.5, 0.4]),
+                                 "batch/x": np.arange(1.0, 9.0), "batch/loss": np.linspace(1, 0.2, 8)})
     return project, run.id
 
 
@@ -67,6 +68,13 @@ def test_prepare_resume_lays_out_a_run_folder(tmp_path: Path) -> None:
     assert folder.has_checkpoint() and folder.state()["epoch"] == 2 and folder.state()["partial"]
     assert plan.start_epoch == 2 and plan.config.epochs == 5 and plan.data == {"source": "toy.xor"}
     assert list(History.from_npz(folder.history).epoch.x.data) == [1.0, 2.0]
+    assert list(History.from_npz(folder.history).batch.x.data) == list(range(1, 9))  # batches per epoch unknown
+
+    project.run(run_id).info["batches"] = 3  # 2 epochs of 3 batches, then 2 batches of the third: stopped
+    prepare_resume(project, run_id, tmp_path / "run3")
+    folder = RunFolder(tmp_path / "run3")
+    assert folder.state()["step"] == 6  # the third epoch trains again from its first batch
+    assert list(History.from_npz(folder.history).batch.x.data) == [1, 2, 3, 4, 5, 6]
     assert find_resumable(project).id == run_id
     project.run(run_id).status = "finished"
     with pytest.raises(ProjectError, match="only a stopped or failed run"):

@@ -80,6 +80,7 @@ def test_ctrl_c_keeps_a_stopped_run_and_resume_finishes_it(tmp_path: Path, monke
     history = project.history(run.id)
     assert list(history["epoch/x"]) == [1.0, 2.0, 3.0]
     assert np.all(np.diff(history["batch/x"]) > 0)
+    assert list(history["batch/x"]) == list(range(1, 13))  # 3 epochs of 4 batches: the stopped epoch again
     final = project.weights(run.id)
     assert any(not np.array_equal(a, b) for name in checkpoint for a, b in zip(checkpoint[name], final[name]))
     assert not run.checkpoints
