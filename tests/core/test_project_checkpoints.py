@@ -111,3 +111,35 @@ def test_tensorboard_folder_beside_the_project(tmp_path: Path) -> None:
     assert first == tmp_path / "mnist.tensorboard" / "Run-1-Adam-lr-0.001"
     first.mkdir(parents=True)
     assert tensorboard_dir(project, "Run 1 — Adam, lr 0.001", "abc123").name == "Run-1-Adam-lr-0.001-abc123"
+
+
+def test_a_hung_run_ended_by_the_watchdog_is_kept_with_its_checkpoint(tmp_path: Path) -> None:
+    from core.training.checkpoint import SEP
+    from core.training.config import TrainingConfig
+    from core.training.messages import Failed
+    from core.training.runstore import RunRecord, store_run, why_not_resumable
+
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    np.savez(folder.checkpoint_layers, **{f"dense_1{SEP}0": W["dense_1"][0], f"dense_1{SEP}1": W["dense_1"][1]})
+    np.savez(folder.optimizer, v0=np.arange(2.0))
+    worker = History()
+    worker.epoch.add(1, {"loss": 0.5})
+    worker.to_npz(folder.history)
+    folder.write_state(epoch=1, step=4, partial=False)
+    live = History()
+    live.epoch.add(1, {"loss": 0.5})
+    live.epoch.add(2, {"loss": 0.4})  # an epoch after the last checkpoint, seen by the parent only
+    hung = Failed("no message from the training process for 600 s (watchdog: 600 s); it was ended as hung; "
+                  "the last checkpoint is kept", kind="hung")
+    project = Project(name="p")
+    config = TrainingConfig.from_dict({"epochs": 5})
+    run_id = store_run(project, hung, RunRecord(config, folder.path, live.arrays(), 4, {"nodes": [1]}, {"source": "x"}))
+    run = project.run(run_id)
+    assert status_text(run).startswith("failed: no message from the training process")
+    assert run.info["failure"] == "hung" and run.info["checkpoint"] == {"epoch": 1, "step": 4, "partial": False}
+    assert list(project.history(run_id)["epoch/x"]) == [1.0, 2.0] and run.info["epochs"] == 2
+    np.testing.assert_array_equal(project.weights(run_id)["dense_1"][0], W["dense_1"][0])
+    assert run.checkpoints["last"]["main"] == run.weights["main"]
+    np.testing.assert_array_equal(project.optimizer_state(run_id)["v0"], np.arange(2.0))
+    assert why_not_resumable(run) is None
