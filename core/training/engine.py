@@ -114,6 +114,7 @@ class TrainingRun:
         self._heard_at = time.monotonic()
         self._ready = False
         self._hung_after: float | None = None
+        self._unreadable = ""
         self._timer: threading.Timer | None = None
         self._reader = threading.Thread(target=self._read, name="layerbench-run-reader", daemon=True)
 
@@ -190,6 +191,10 @@ class TrainingRun:
                     continue
             except (EOFError, OSError):
                 return None
+            except Exception as exc:  # a message that cannot be unpickled here (mismatched code, a broken object)
+                self._unreadable = f"{type(exc).__name__}: {exc}"
+                self.worker.kill()
+                return None
             if not self.worker.alive() and not conn.poll(0):
                 return None
             if self._silent_too_long():
@@ -211,6 +216,9 @@ class TrainingRun:
     def _crash(self) -> Failed:
         self.worker.process.join(timeout=2)
         code = self.worker.process.exitcode
+        if self._unreadable:
+            return Failed(f"a message from the training process could not be read ({self._unreadable}); the run "
+                          "was ended; the last checkpoint is kept", kind="crashed", stderr=self.worker.stderr_tail())
         if self._hung_after is not None and not self._killed_after_stop:
             return Failed(f"no message from the training process for {self._hung_after:.0f} s (watchdog: "
                           f"{self.watchdog:g} s); it was ended as hung; the last checkpoint is kept",

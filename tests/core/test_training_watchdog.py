@@ -1,6 +1,7 @@
 """The engine's watchdog against scripted workers (spawned processes that speak the worker's protocol through the
 real ``Pulse`` but never import TensorFlow): a long silent compile and a long pause are not hangs, a main thread
-stuck in training is one even though the heartbeat thread still runs. The real worker frozen by SIGSTOP is in
+stuck in training is one even though the heartbeat thread still runs; a message the parent cannot read ends the
+run in words too. The real worker frozen by SIGSTOP is in
 test_training_watchdog_tf.py and tests/hardening/test_faults.py.
 """
 
@@ -40,12 +41,26 @@ def scripted_child(conn: Any, pause: Any, script: str) -> None:
         pause.set()  # as if the user pressed Pause: the callback waits, silent
         time.sleep(SILENCE)
         pause.clear()
+    elif script == "unreadable":
+        pulse(Unreadable())
+        time.sleep(600)
     elif script == "stuck":
         pulse(Phase("training"))
         time.sleep(600)  # a deadlocked main thread; the heartbeat thread keeps running
     pulse(Finished({}, 1, False, "", "", "/device:CPU:0", 0.0, SILENCE))
     pulse.close()
     conn.close()
+
+
+def _fail_to_load() -> None:
+    raise ValueError("this message cannot be rebuilt")
+
+
+class Unreadable:
+    """Pickles fine in the worker; unpickling it in the parent raises (as a message from mismatched code would)."""
+
+    def __reduce__(self) -> tuple[Any, tuple[()]]:
+        return _fail_to_load, ()
 
 
 class ScriptedWorker(WorkerProcess):
@@ -85,3 +100,10 @@ def test_a_main_thread_stuck_in_training_is_ended_as_hung() -> None:
     assert result.kind == "hung"
     assert "no message from the training process" in result.error
     assert "ended as hung" in result.error
+
+
+def test_a_message_that_cannot_be_read_ends_the_run_in_words() -> None:
+    result = run_script("unreadable")
+    assert isinstance(result, Failed), result
+    assert result.kind == "crashed"
+    assert "could not be read (ValueError: this message cannot be rebuilt)" in result.error
