@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.data.errors import DataError
-from core.data.sample_file import csv_layout, csv_sample, fit_image
+from core.data.sample_file import CsvLayout, csv_layout, csv_sample, fit_image
 from core.training.config import CLASSIFICATION_LOSSES
 from core.training.predict import image_shape, reconstructs_input
 from desktop.panels.data_picker import _POOL, readable_here, to_image
-from desktop.panels.predict_io import OutputTable, read_image
+from desktop.panels.predict_io import OutputTable, input_shape, load_project_data, read_image
 from desktop.panels.reconstruction import PAIRS, ReconstructionView
 
 TOP = 5
@@ -73,6 +73,7 @@ class PredictPanel(QWidget):
         self.file: Path | None = None
         self.note = ""
         """What was done to the loaded file (resized, columns used), shown with the prediction."""
+        self._csv_layout: tuple[tuple[Any, ...], CsvLayout] | None = None
         self._relay = _Relay(self)
         self._relay.loaded.connect(self._data_loaded)
         self._build()
@@ -166,7 +167,7 @@ class PredictPanel(QWidget):
             self.status.setText("Load an image or a CSV file (the project's data is read by the training process).")
             return
         loss = str(self.project().training.get("loss", "sparse_categorical_crossentropy"))
-        future = _POOL.submit(_load, recipe, self.graph().to_dict(), loss)
+        future = _POOL.submit(load_project_data, recipe, self.graph().to_dict(), loss)
         future.add_done_callback(lambda f: self._relay.loaded.emit(f.result()))
 
     def _data_loaded(self, data: Any) -> None:
@@ -216,14 +217,14 @@ class PredictPanel(QWidget):
 
     def ask_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, "Predict on a file", "", "Images or CSV (*.png *.jpg *.jpeg "
-                                                "*.bmp *.pgm *.csv);;All files (*)")
+                                                "*.bmp *.gif *.pgm *.ppm *.csv);;All files (*)")
         if chosen:
             self.load_file(Path(chosen))
 
     def load_file(self, path: Path, row: int = 0) -> None:
         """An image (resized and converted to the input) or data row ``row`` of a CSV file, as the file has
         them; the prediction worker scales them like the run's training data."""
-        shape = _input_shape(self.graph())
+        shape = input_shape(self.graph())
         self.file = path
         try:
             if path.suffix.lower() == ".csv":
@@ -238,7 +239,11 @@ class PredictPanel(QWidget):
 
     def _load_csv(self, path: Path, row: int, shape: tuple[int, ...]) -> None:
         options, delimiter = self._csv_options()
-        layout = csv_layout(path, delimiter)
+        stat = path.stat() if path.exists() else None
+        key = (str(path), delimiter, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1)
+        if self._csv_layout is None or self._csv_layout[0] != key:  # counted once per file, not per row
+            self._csv_layout = (key, csv_layout(path, delimiter))
+        layout = self._csv_layout[1]
         self.csv_row.blockSignals(True)
         self.csv_row.setRange(0, layout.rows - 1)
         self.csv_row.setValue(min(max(row, 0), layout.rows - 1))
@@ -390,22 +395,3 @@ class PredictPanel(QWidget):
     predicted_name = ""
     prepared: np.ndarray | None = None
     """The input the worker prepared from the loaded file (the batch), as the model saw it."""
-
-
-def _input_shape(graph: Any) -> tuple[int, ...]:
-    node = next((n for n in graph.nodes if n.type == "Input"), None)
-    return tuple(int(v) for v in (node.params.get("shape") or [])) if node is not None else ()
-
-
-def _load(recipe: dict[str, Any], graph: dict[str, Any], loss: str) -> Any:
-    from core.data.check import fit_to_graph
-    from core.data.errors import DataError
-    from core.data.load import load_dataset
-    from core.graph.model import Graph
-
-    try:
-        return fit_to_graph(load_dataset(recipe), Graph.from_dict(graph), loss)
-    except DataError as exc:
-        return f"cannot read the data: {exc.message}"
-    except (OSError, ValueError) as exc:
-        return f"cannot read the data: {exc}"

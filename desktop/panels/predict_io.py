@@ -4,6 +4,7 @@ as a list of the top classes with probability bars, or the predicted values of a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtGui import QImage, QImageReader
@@ -75,3 +76,23 @@ class OutputTable(QTableWidget):
         """The bars' fractions, top row first (tests read them)."""
         bars = [self.cellWidget(r, 2) for r in range(self.rowCount())]
         return [b.value() / BAR_STEPS for b in bars if isinstance(b, QProgressBar)]
+
+
+def input_shape(graph: Any) -> tuple[int, ...]:
+    """The shape of the graph's Input node (without the batch)."""
+    node = next((n for n in graph.nodes if n.type == "Input"), None)
+    return tuple(int(v) for v in (node.params.get("shape") or [])) if node is not None else ()
+
+
+def load_project_data(recipe: dict[str, Any], graph: dict[str, Any], loss: str) -> Any:
+    """The project's data fitted to the graph (run in a thread), or a sentence saying why it cannot be read."""
+    from core.data.check import fit_to_graph
+    from core.data.load import load_dataset
+    from core.graph.model import Graph
+
+    try:
+        return fit_to_graph(load_dataset(recipe), Graph.from_dict(graph), loss)
+    except DataError as exc:
+        return f"cannot read the data: {exc.message}"
+    except (OSError, ValueError) as exc:
+        return f"cannot read the data: {exc}"
