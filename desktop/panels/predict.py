@@ -351,7 +351,8 @@ class PredictPanel(QWidget):
         if self.raw and notes:
             self.status.setText(f"{self.status.text()}<br><small>{notes}</small>")
         if result.features:
-            self.features_ready.emit(result.features, self.sample)
+            shown_sample = self.prepared[0] if self.raw and self.prepared is not None else self.sample
+            self.features_ready.emit(result.features, shown_sample)
 
     def _show_reconstructions(self, x: np.ndarray, y: np.ndarray) -> None:
         self.table.setRowCount(0)

@@ -211,3 +211,24 @@ def test_class_names_bars_and_regression_values(qtbot: QtBot) -> None:
     assert "Prediction: 1.5, -2.25" in panel.status.text()
     assert panel.table.rowCount() == 2 and panel.table.item(1, 0).text() == "output 1"
     assert panel.table.item(1, 1).text() == "-2.25" and panel.table.bar_values() == []
+
+
+def test_a_loaded_picture_on_an_autoencoder_is_drawn_as_prepared(qtbot: QtBot, tmp_path: Path) -> None:
+    flat = chain(Graph(), ("Input", {"shape": [16]}), ("Dense", {"units": 4}), ("Dense", {"units": 16}))
+    panel, sent = bare_panel(qtbot, flat, {"source": "file.numpy", "options": {}})
+    panel.project().training = {"loss": "mse"}
+    panel.run.addItem("a run", "r1")
+    panel.project().run = lambda run_id: SimpleNamespace(info={"graph": flat.to_dict()})
+    panel.project().weights_npz = lambda run_id: b""
+    picture = tmp_path / "tile.png"
+    write_png(picture, np.arange(0, 256, 4, dtype="uint8").reshape(8, 8))
+    panel.load_file(picture)
+    assert "resized 8x8 grey to 4x4 grey" in panel.status.text()
+    panel.predict()
+    assert sent[-1][0][2].shape == (1, 16) and sent[-1][1]["raw"] == "image"
+    prepared = sent[-1][0][2] / 255.0  # what a worker scaling 0..255 to 0..1 would return
+    output = prepared * 0.5
+    panel.show_result(PredictResult(panel.pending, output, inputs=prepared, task="regression", note="mapped"))
+    assert panel.recon.isVisibleTo(panel) and not panel.table.isVisibleTo(panel)
+    np.testing.assert_allclose(panel.recon.errors, ((prepared - output) ** 2).mean(axis=1), rtol=1e-6)
+    assert "the loaded sample" in panel.status.text() and "mapped" in panel.status.text()
