@@ -22,7 +22,7 @@ from desktop.panels.predict import PredictPanel
 from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
-from desktop.panels.training import TrainingPanel
+from desktop.panels.training import TrainingPanel, short_device
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
 from desktop.refresh import plot_timer
@@ -330,7 +330,7 @@ class TrainingDocks(QObject):
             self.window.show_message(f"Training failed{where}: {result.error}")
         else:
             self.window.show_message(f"Training {'stopped' if result.stopped else 'finished'} after "
-                                     f"{result.epochs_done} epochs on {result.device}")
+                                     f"{result.epochs_done} epochs on {short_device(result.device)}")
 
     def reopen(self, run_id: str) -> None:
         """Show a stored run as the current one (its curves, its settings in the form)."""
