@@ -33,11 +33,18 @@ from core.data.sample_file import CsvLayout, csv_layout, csv_sample, fit_image
 from core.training.config import CLASSIFICATION_LOSSES
 from core.training.predict import image_shape, reconstructs_input
 from desktop.panels.data_picker import _POOL, readable_here, to_image
-from desktop.panels.predict_io import OutputTable, input_shape, load_project_data, read_image
+from desktop.panels.predict_io import (
+    LIVE,
+    OutputTable,
+    csv_options,
+    load_project_data,
+    read_image,
+    run_input_shape,
+    run_recipe,
+)
 from desktop.panels.reconstruction import PAIRS, ReconstructionView
 
 TOP = 5
-LIVE = "__live__"
 MAX_WIDTH = 760
 
 
@@ -224,7 +231,7 @@ class PredictPanel(QWidget):
     def load_file(self, path: Path, row: int = 0) -> None:
         """An image (resized and converted to the input) or data row ``row`` of a CSV file, as the file has
         them; the prediction worker scales them like the run's training data."""
-        shape = input_shape(self.graph())
+        shape = run_input_shape(self.project(), self.run.currentData(), self.graph())
         self.file = path
         try:
             if path.suffix.lower() == ".csv":
@@ -238,15 +245,16 @@ class PredictPanel(QWidget):
             self.status.setText(f"Cannot use {path.name}: {exc.message}")
 
     def _load_csv(self, path: Path, row: int, shape: tuple[int, ...]) -> None:
-        options, delimiter = self._csv_options()
+        options, delimiter = csv_options(self._recipe(self.run.currentData()))
         stat = path.stat() if path.exists() else None
         key = (str(path), delimiter, stat.st_size if stat else -1, stat.st_mtime_ns if stat else -1)
         if self._csv_layout is None or self._csv_layout[0] != key:  # counted once per file, not per row
             self._csv_layout = (key, csv_layout(path, delimiter))
         layout = self._csv_layout[1]
+        row = min(max(row, 0), layout.rows - 1)
         self.csv_row.blockSignals(True)
         self.csv_row.setRange(0, layout.rows - 1)
-        self.csv_row.setValue(min(max(row, 0), layout.rows - 1))
+        self.csv_row.setValue(row)
         self.csv_row.blockSignals(False)
         header = "after its header" if layout.header else "no header"
         self.csv_rows.setText(f"of {layout.rows} data rows ({header})")
@@ -258,28 +266,13 @@ class PredictPanel(QWidget):
         if self.file is not None and self.file.suffix.lower() == ".csv":
             self.load_file(self.file, row)
 
-    def _csv_options(self) -> tuple[dict[str, Any] | None, str]:
-        """The CSV recipe's options (its feature columns) when the run's data is a CSV table, and its delimiter."""
-        recipe = self._recipe(self.run.currentData())
-        if recipe.get("source") != "file.csv":
-            return None, ","
-        options = dict(recipe.get("options") or {})
-        return options, str(options.get("delimiter") or ",")
-
     def _set_file_sample(self, x: np.ndarray, kind: str, note: str) -> None:
         self.set_sample(x)
         self.raw, self.note = kind, note
         self.status.setText(f"Sample ready: {note}. The prediction process prepares it like the training data.")
 
     def _recipe(self, run_id: Any) -> dict[str, Any]:
-        """The data recipe the run trained on (the project's for the live run or an older run without one)."""
-        project = self.project()
-        if project is None:
-            return {}
-        recipe = dict(getattr(project, "data", None) or {})
-        if run_id not in (None, LIVE):
-            recipe = dict(project.run(run_id).info.get("data") or recipe)
-        return recipe
+        return run_recipe(self.project(), run_id)
 
     # ---- predicting ----------------------------------------------------------------------------
     def predict(self) -> None:

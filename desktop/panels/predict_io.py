@@ -11,6 +11,10 @@ from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QProgressBar, QTableWidget, QTableWidgetItem
 
 from core.data.errors import DataError
+from core.graph.model import Graph
+
+LIVE = "__live__"
+"""The run choice meaning the run in progress."""
 
 BAR_STEPS = 1000
 
@@ -82,6 +86,30 @@ def input_shape(graph: Any) -> tuple[int, ...]:
     """The shape of the graph's Input node (without the batch)."""
     node = next((n for n in graph.nodes if n.type == "Input"), None)
     return tuple(int(v) for v in (node.params.get("shape") or [])) if node is not None else ()
+
+
+def run_recipe(project: Any, run_id: Any) -> dict[str, Any]:
+    """The data recipe a stored run trained on (the project's for the live run or a run without one)."""
+    if project is None:
+        return {}
+    recipe = dict(getattr(project, "data", None) or {})
+    if run_id not in (None, LIVE):
+        recipe = dict(project.run(run_id).info.get("data") or recipe)
+    return recipe
+
+
+def run_input_shape(project: Any, run_id: Any, graph: Any) -> tuple[int, ...]:
+    """A stored run's input shape (its own graph); the document's ``graph`` for the live run."""
+    stored = project.run(run_id).info.get("graph") if project is not None and run_id not in (None, LIVE) else None
+    return input_shape(Graph.from_dict(stored) if stored else graph)
+
+
+def csv_options(recipe: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The CSV recipe's options (its feature columns) when the data is a CSV table, and the delimiter."""
+    if recipe.get("source") != "file.csv":
+        return None, ","
+    options = dict(recipe.get("options") or {})
+    return options, str(options.get("delimiter") or ",")
 
 
 def load_project_data(recipe: dict[str, Any], graph: dict[str, Any], loss: str) -> Any:
