@@ -2,9 +2,9 @@
 
 A file already in the cache (``$KERAS_HOME/datasets`` or ``~/.keras/datasets``, the place ``keras.utils.get_file``
 uses) is read directly: Keras would re-download a cached file whose hash differs (a trimmed copy, a
-hand-made test file), which fails offline. A missing file goes through ``keras.datasets.<name>.load_data()``
-so the real download works when the network is there; offline that fails within a fraction of a second and
-becomes an ``OfflineError`` saying where to put the file.
+hand-made test file), which fails offline. A missing file is downloaded by ``core.data.download`` into the very
+place Keras would put it (same URL, name and hash check), with progress reported to the caller; offline that
+becomes an ``OfflineError`` saying which file to put where.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from core.data.errors import DataError, OfflineError
+from core.data.download import download
+from core.data.errors import DataError
 from core.data.recipe import RawData
 from core.data.sources import SourceSpec, opt_int
 
@@ -112,24 +113,11 @@ def _read_imdb(path: Path, num_words: int) -> Arrays:
     return out[0], out[1]
 
 
-def _download(name: str, where: Path, **kwargs: Any) -> Arrays:
-    import keras
-
-    module = getattr(keras.datasets, name)
-    try:
-        result: Arrays = module.load_data(**kwargs)
-    except Exception as exc:
-        raise OfflineError(
-            f"{name} is not in the Keras cache ({where}) and could not be downloaded ({exc}). Connect to the "
-            "internet once, or copy the file Keras downloads into that folder.", str(where)
-        ) from None
-    return result
-
-
-def _fetch(name: str, cached: Path, reader: Callable[[Path], Arrays], **kwargs: Any) -> Arrays:
-    if cached.exists() and (cached.is_file() or any(cached.iterdir())):
-        return reader(cached)
-    return _download(name, cached, **kwargs)
+def _fetch(source_id: str, cached: Path, reader: Callable[[Path], Arrays]) -> Arrays:
+    """Read ``cached`` (a file, or a folder that is not empty), downloading it first when it is missing."""
+    if not (cached.exists() and (cached.is_file() or any(cached.iterdir()))):
+        download(source_id, cache_dir())
+    return reader(cached)
 
 
 def _images(arrays: Arrays, classes: tuple[str, ...], notes: str) -> RawData:
@@ -141,20 +129,23 @@ def _images(arrays: Arrays, classes: tuple[str, ...], notes: str) -> RawData:
 
 
 def mnist(o: Mapping[str, Any]) -> RawData:
-    arrays = _fetch("mnist", cache_dir() / "mnist.npz", _read_mnist)
+    arrays = _fetch("keras.mnist", cache_dir() / "mnist.npz", _read_mnist)
     return _images(arrays, tuple(str(i) for i in range(10)), "pixel values 0..255")
 
 
 def fashion_mnist(o: Mapping[str, Any]) -> RawData:
     folder = cache_dir() / "fashion-mnist"
-    ready = all((folder / f).exists() for f in FASHION_FILES)
-    arrays = _read_fashion(folder) if ready else _download("fashion_mnist", folder)
+    if not all((folder / f).exists() for f in FASHION_FILES):
+        download("keras.fashion_mnist", cache_dir())
+    arrays = _read_fashion(folder)
     return _images(arrays, FASHION, "pixel values 0..255")
 
 
 def cifar10(o: Mapping[str, Any]) -> RawData:
     folder = cache_dir() / "cifar-10-batches-py-target" / "cifar-10-batches-py"
-    arrays = _read_cifar(folder) if (folder / "test_batch").exists() else _download("cifar10", folder)
+    if not (folder / "test_batch").exists():
+        download("keras.cifar10", cache_dir())
+    arrays = _read_cifar(folder)
     return _images(arrays, CIFAR10, "pixel values 0..255")
 
 
@@ -172,7 +163,9 @@ def imdb(o: Mapping[str, Any]) -> RawData:
     words = opt_int(o, "num_words", 100, 100_000)
     maxlen = opt_int(o, "maxlen", 10, 5_000)
     cached = cache_dir() / "imdb.npz"
-    (x, y), (xt, yt) = _read_imdb(cached, words) if cached.is_file() else _download("imdb", cached, num_words=words)
+    if not cached.is_file():
+        download("keras.imdb", cache_dir())
+    (x, y), (xt, yt) = _read_imdb(cached, words)
     return RawData(_pad(x, maxlen), np.asarray(y, "int64"), "classification", ["negative", "positive"],
                    _pad(xt, maxlen), np.asarray(yt, "int64"), f"token ids < {words}; 0 is padding")
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.data.check import fit_to_graph
+from core.data.download import Download, reporting
 from core.data.errors import DataError
 from core.data.load import load_dataset
 from core.data.recipe import Dataset, Split
@@ -159,10 +160,7 @@ def _callbacks(job: Job, config: TrainingConfig, ctx: RunContext) -> list[Any]:
 
 def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
     if ctx.diverged is not None:
-        d = ctx.diverged
-        where = f" in {d.node} ({d.why})" if d.node else ""
-        return Failed(f"the loss became NaN or infinite at step {ctx.diverged.step}{where}; the run was stopped "
-                      "(try a lower learning rate or gradient clipping)", ctx.diverged.node, kind="diverged")
+        return ctx.diverged.failure()
     save_weights(inner, ctx.folder.final_weights)
     save_layer_weights(inner, ctx.folder.layer_weights)
     ctx.history.to_npz(ctx.folder.history)
@@ -185,8 +183,22 @@ def _setup(job: Job, config: TrainingConfig, send: Callable[[Message], None]) ->
         keras.utils.set_random_seed(config.seed)
     send(Phase("loading data"))
     graph = Graph.from_dict(job.graph)
-    data = with_validation(fit_to_graph(load_dataset(job.data), graph, config.loss), config.validation_split)
+    with reporting(download_reporter(send)):
+        raw = load_dataset(job.data)
+    data = with_validation(fit_to_graph(raw, graph, config.loss), config.validation_split)
     return graph, data
+
+
+def download_reporter(send: Callable[[Message], None]) -> Callable[[Download], None]:
+    """Turns a dataset download's progress into ``Phase("downloading", text, fraction)`` messages, and its end
+    into ``Phase("loading data")`` again (the data is read next)."""
+
+    def report(progress: Download) -> None:
+        send(Phase("downloading", progress.text, progress.fraction))
+        if progress.finished and progress.part == progress.parts:
+            send(Phase("loading data", f"reading {progress.title}"))
+
+    return report
 
 
 def _context(config: TrainingConfig, send: Callable[[Message], None], control: Control, inner: Any,
