@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import itertools
 import pickle
 import socket
 import tarfile
@@ -279,3 +280,61 @@ def test_remotes_match_what_keras_downloads() -> None:
             if remote.extract:
                 assert f'"{remote.extract}"' in text and remote.name == f"{remote.extract}_archive"
     assert dl.KERAS_BASE in (folder / "mnist.py").read_text()
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_a_run_reports_the_download_then_trains_on_it(cache: Path, server: Server,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker turns the download's progress into ``Phase("downloading", text, fraction)`` messages, in order
+    and ending at 100%, goes back to ``loading data`` and trains on the file it downloaded."""
+    import threading
+
+    from core.graph.model import Graph
+    from core.training.messages import Finished, Message, Phase
+    from core.training.worker import Job, run_job
+    from tests.conftest import add, link
+
+    class Control:
+        stop, pause = threading.Event(), threading.Event()
+
+    body = mnist_bytes(2000)
+    serve(monkeypatch, server, "keras.mnist", [body])
+    g = Graph()
+    link(g, add(g, "Input", shape=[28, 28, 1]), add(g, "Flatten"), add(g, "Dense", units=10, activation="softmax"))
+    messages: list[Message] = []
+    job = Job(g.to_dict(), {"source": "keras.mnist", "preprocess": {"scaling": "divide255", "limit": 300}},
+              {"epochs": 1, "batch_size": 100}, str(cache.parent / "run"))
+    result = run_job(job, messages.append, Control())
+    assert isinstance(result, Finished), result
+    phases = [m for m in messages if isinstance(m, Phase)]
+    names = [m.phase for m in phases]
+    first, last = names.index("downloading"), len(names) - 1 - names[::-1].index("downloading")
+    assert names[first - 1] == "loading data" and names[last + 1] == "loading data"
+    assert set(names[first:last + 1]) == {"downloading"} and last - first >= 3
+    fractions = [m.fraction for m in phases[first:last + 1]]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert all(a is not None and b is not None and a <= b for a, b in itertools.pairwise(fractions))
+    mb = f"{len(body) / 1e6:.1f}"
+    assert phases[last].detail == f"downloading MNIST: {mb} / {mb} MB"
+    assert phases[last + 1].detail == "reading MNIST"
+    assert names.index("building") > last
+    assert (cache / "mnist.npz").read_bytes() == body
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_the_command_line_shows_the_download(tty: bool, capsys: pytest.CaptureFixture[str]) -> None:
+    from core.training.cli import Printer
+    from core.training.messages import Phase
+
+    printer = Printer(as_json=False, epochs=1)
+    printer.tty = tty
+    for done, fraction in ((0.0, 0.0), (4.1, 0.36), (11.5, 1.0)):
+        printer(Phase("downloading", f"downloading MNIST: {done:.1f} / 11.5 MB", fraction))
+    printer(Phase("loading data", "reading MNIST"))
+    err = capsys.readouterr().err
+    if tty:
+        assert err == ("\rdownloading MNIST: 0.0 / 11.5 MB (0%)\rdownloading MNIST: 4.1 / 11.5 MB (36%)"
+                       "\rdownloading MNIST: 11.5 / 11.5 MB (100%)\n")
+    else:
+        assert err == "downloading MNIST: 0.0 / 11.5 MB (0%)\ndownloading MNIST: 11.5 / 11.5 MB (100%)\n"
