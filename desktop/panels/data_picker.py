@@ -2,7 +2,8 @@
 (sample images or a table, class counts, shapes) loaded off the GUI thread.
 
 Sources that would need Keras to read (a download, CIFAR's batches) are not previewed here: TensorFlow is
-never imported in the window's process; the training process reads them.
+never imported in the window's process; the training process downloads them into Keras's cache, and the preview
+is loaded once they are there (``cache_changed``, called when a run moves on from loading its data).
 """
 
 from __future__ import annotations
@@ -129,6 +130,8 @@ class DataPicker(QWidget):
         self.preview_button = QPushButton("Preview")
         self.preview_button.clicked.connect(self.refresh_preview)
         self.preview: Any = None
+        self._waiting = False
+        """The preview says it waits for the training process to read the data (a Keras dataset not cached)."""
         self._token = 0
         self._relay = _Relay(self)
         self._relay.done.connect(self._show_preview)
@@ -309,7 +312,8 @@ class DataPicker(QWidget):
         self._stale = False
         recipe = self.recipe()
         self._token += 1
-        if not readable_here(recipe["source"]):
+        self._waiting = not readable_here(recipe["source"])
+        if self._waiting:
             self._show_preview(self._token, "previewed once the training process has read it "
                                             "(it needs Keras to load or download)")
             return
@@ -317,6 +321,11 @@ class DataPicker(QWidget):
         token = self._token
         future: Future[Any] = _POOL.submit(_load_preview, recipe)
         future.add_done_callback(lambda f: self._relay.done.emit(token, f.result()))
+
+    def cache_changed(self) -> None:
+        """Load the preview that was waiting for a Keras dataset, if it is in the cache now (a run downloaded it)."""
+        if self._waiting and self.spec.id.startswith("keras.") and readable_here(self.spec.id):
+            self.refresh_preview()
 
     def _show_preview(self, token: int, result: Any) -> None:
         if token != self._token:

@@ -85,6 +85,8 @@ class Progress:
     step: int = 0
     device: str = ""
     first_batch: float | None = None
+    download: float | None = None
+    """How much of a dataset download is done (0..1) while the phase is ``downloading``; None if unknown."""
     started: float = field(default_factory=time.perf_counter)
     recent: deque[tuple[float, int]] = field(default_factory=lambda: deque(maxlen=50))
 
@@ -241,7 +243,12 @@ class TrainingSession(QObject):
         p = self.progress
         if p.phase == "paused" and msg.phase == "training":
             return
+        repeated = msg.phase == p.phase == "downloading" and msg.fraction != 1.0
         p.phase, p.detail = msg.phase, msg.detail
+        if msg.phase == "downloading":
+            p.download = msg.fraction
+            if repeated:  # progress of the same download: the bar shows it, the log gets its start and end
+                return
         if msg.phase == "training" and p.first_batch is None:
             p.first_batch = time.perf_counter() - p.started
         if msg.phase == "starting" and msg.detail.startswith("device"):

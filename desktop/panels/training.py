@@ -27,6 +27,7 @@ from desktop.panels.data_picker import DataPicker
 from desktop.panels.session import Progress
 
 PHASE_TEXT = {"starting": "Starting the training process…", "loading data": "Loading the data…",
+              "downloading": "Downloading the data…",
               "building": "Building the Keras model…", "compiling": "Compiling the graph (tracing until the first "
               "batch)…", "training": "Training", "paused": "Paused", "stopping": "Stopping after this batch…",
               "finished": "Finished", "stopped": "Stopped", "failed": "Failed", "idle": "Ready"}
@@ -166,15 +167,25 @@ class TrainingPanel(QWidget):
         if not running:
             self.snapshot.hide()
 
+    _shown_phase = "idle"
+
     def show_progress(self, p: Progress, batch_size: int) -> None:
         """Called by the refresh timer."""
+        if p.phase != self._shown_phase:
+            if self._shown_phase == "downloading":
+                self.bar.setFormat("")
+            self._shown_phase = p.phase
+            self.data.cache_changed()  # a dataset the run downloaded or read can be previewed now
         self.bar.setValue(1000 if p.phase == "finished" else int(p.fraction() * 1000))
-        if p.phase in ("training", "paused", "stopping") and p.batches:
+        if p.phase == "downloading":
+            self.bar.setValue(int((p.download or 0.0) * 1000))
+            self.bar.setFormat(p.detail)  # downloading MNIST: 4.1 / 11.5 MB
+        elif p.phase in ("training", "paused", "stopping") and p.batches:
             self.bar.setFormat(progress_text(p, batch_size))
         elif p.phase in ("finished", "stopped"):
             self.bar.setFormat(f"{p.phase.capitalize()} after {p.epoch} of {p.epochs} epochs ({p.step:,} steps)")
         text = PHASE_TEXT.get(p.phase, p.phase)
-        if p.phase in ("starting", "loading data", "building", "compiling"):
+        if p.phase in ("starting", "loading data", "downloading", "building", "compiling"):
             text += f" {seconds_text(_elapsed(p))}"
         elif p.phase == "failed":
             text = f"Failed: {p.detail}"
