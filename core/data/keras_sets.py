@@ -10,6 +10,7 @@ becomes an ``OfflineError`` saying which file to put where.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import pickle
 import zipfile
@@ -69,17 +70,40 @@ def _read_fashion(folder: Path) -> Arrays:
     return (x_train, y_train), (x_test, y_test)
 
 
-def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    from keras.src.datasets.cifar import load_batch  # a restricted unpickler: numpy arrays only
+_NUMPY_GLOBALS = {
+    ("numpy", "ndarray"): ("numpy", "ndarray"), ("numpy", "dtype"): ("numpy", "dtype"),
+    ("numpy._core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "_reconstruct"): ("numpy._core.multiarray", "_reconstruct"),  # files from numpy < 2
+}
 
+
+class _NumpyOnly(pickle.Unpickler):
+    """Unpickles numpy arrays and nothing else, so a tampered dataset file cannot run code (the rule Keras's own
+    dataset readers follow; ours needs no Keras, so the window can preview CIFAR-10 and IMDB too)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in _NUMPY_GLOBALS:
+            return super().find_class(*_NUMPY_GLOBALS[(module, name)])
+        raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a dataset file")
+
+
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, TypeError, AttributeError, pickle.UnpicklingError)
+
+
+def _cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One pickled CIFAR-10 batch (a dict with byte-string keys) as (images channels last, labels)."""
     try:
-        x, y = load_batch(str(path))
+        with open(path, "rb") as f:
+            raw = _NumpyOnly(f, encoding="bytes").load()
+        batch = {k.decode() if isinstance(k, bytes) else k: v for k, v in raw.items()}
+        x = np.asarray(batch["data"], dtype="uint8").reshape(-1, 3, 32, 32)
+        y = np.asarray(batch["labels"], dtype="uint8")
     except FileNotFoundError:
         raise DataError(f"{path} is missing from the CIFAR-10 cache: delete the folder to download it again, "
                         "or copy the whole cifar-10-batches-py folder there", str(path)) from None
-    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError) as exc:
+    except _UNREADABLE as exc:
         raise DataError(f"{path} is not a valid CIFAR-10 batch: {exc}", str(path)) from exc
-    return x.transpose(0, 2, 3, 1), np.asarray(y, dtype="uint8")
+    return x.transpose(0, 2, 3, 1), y
 
 
 def _read_cifar(folder: Path) -> Arrays:
@@ -93,15 +117,34 @@ IMDB_SEED, START, OOV, INDEX_FROM = 113, 1, 2, 3
 """Keras's ``imdb.load_data`` defaults: shuffle seed, start-of-review id, out-of-vocabulary id, first word id."""
 
 
+def _npy(buffer: io.BytesIO) -> np.ndarray:
+    """One ``.npy`` member: numbers with pickling off, object arrays (ragged reviews) through ``_NumpyOnly``."""
+    try:
+        return np.lib.format.read_array(buffer, allow_pickle=False)
+    except ValueError:  # an object array
+        buffer.seek(0)
+        version = np.lib.format.read_magic(buffer)
+        if version[0] == 1:
+            np.lib.format.read_array_header_1_0(buffer)
+        elif version[0] in (2, 3):  # 3.0 differs from 2.0 only in the header's text encoding
+            np.lib.format.read_array_header_2_0(buffer)
+        else:
+            raise ValueError(f"unsupported .npy version {version}") from None
+        return np.asarray(_NumpyOnly(buffer).load())
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with zipfile.ZipFile(path) as archive:
+        return {name[:-4]: _npy(io.BytesIO(archive.read(name))) for name in archive.namelist() if name.endswith(".npy")}
+
+
 def _read_imdb(path: Path, num_words: int) -> Arrays:
     """The cached ``imdb.npz`` turned into token ids exactly as ``keras.datasets.imdb.load_data(num_words=...)``
     does with its defaults (same shuffle, start id 1, words from 3, rarer words as 2)."""
-    from keras.src.datasets.npz_utils import load_npz  # object arrays through a restricted unpickler
-
     try:
-        f = load_npz(str(path))
+        f = _load_npz(path)
         splits = [(f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])]
-    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+    except (*_UNREADABLE, zipfile.BadZipFile) as exc:
         raise DataError(f"{path} is not a valid IMDB file: {exc}", str(path)) from exc
     rng = np.random.RandomState(IMDB_SEED)
     out = []

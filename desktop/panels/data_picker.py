@@ -1,9 +1,9 @@
 """Choose the training data: a source from core.data, its options, the split and scaling, and a preview
 (sample images or a table, class counts, shapes) loaded off the GUI thread.
 
-Sources that would need Keras to read (a download, CIFAR's batches) are not previewed here: TensorFlow is
-never imported in the window's process; the training process downloads them into Keras's cache, and the preview
-is loaded once they are there (``cache_changed``, called when a run moves on from loading its data).
+A Keras dataset that is not cached yet is not downloaded here: the training process downloads it into Keras's
+cache, and the preview is loaded once it is there (``cache_changed``, called when a run moves on from loading its
+data). CIFAR-10 and IMDB are too heavy to read in the window's process (``TOO_BIG_HERE``).
 """
 
 from __future__ import annotations
@@ -50,6 +50,15 @@ from desktop.panels.data_options import (
 THUMB = 56
 SAMPLES = 12
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="layerbench-preview")
+
+
+TOO_BIG_HERE = {
+    "keras.cifar10": "CIFAR-10 is not previewed in the window: reading it takes seconds and about 2 GB of memory "
+                     "(measured); the training process reads it",
+    "keras.imdb": "IMDB reviews are not previewed in the window: turning 50,000 reviews into token ids holds it "
+                  "for seconds; the training process reads them",
+}
+"""Keras datasets the window does not load for a preview, and why."""
 
 
 def readable_here(source_id: str) -> bool:
@@ -313,9 +322,11 @@ class DataPicker(QWidget):
         recipe = self.recipe()
         self._token += 1
         self._waiting = not readable_here(recipe["source"])
+        if recipe["source"] in TOO_BIG_HERE:
+            self._show_preview(self._token, TOO_BIG_HERE[recipe["source"]])
+            return
         if self._waiting:
-            self._show_preview(self._token, "previewed once the training process has read it "
-                                            "(it needs Keras to load or download)")
+            self._show_preview(self._token, "previewed once the training process has downloaded it")
             return
         self.summary.setText("loading preview…")
         token = self._token

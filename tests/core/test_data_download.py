@@ -151,13 +151,14 @@ def test_keras_own_loaders_find_what_was_downloaded(cache: Path, server: Server,
     monkeypatch.setattr(file_utils, "urlretrieve", no_download)
     real = keras_mnist.get_file
     digest = hashlib.sha256(mnist).hexdigest()
-    monkeypatch.setattr(keras_mnist, "get_file", lambda **kw: real(**{**kw, "file_hash": digest}))
+    home = str(cache.parent)  # Keras reads $KERAS_HOME once, at import (an earlier test may have imported it)
+    monkeypatch.setattr(keras_mnist, "get_file", lambda **kw: real(**{**kw, "file_hash": digest, "cache_dir": home}))
     (x, y), (_, yt) = keras_mnist.load_data()
     np.testing.assert_array_equal(x, ours.x[..., 0])
     np.testing.assert_array_equal(y, ours.y)
     assert yt.tolist() == list(range(7))
     folder = file_utils.get_file(fname="cifar-10-batches-py-target", origin=REMOTES["keras.cifar10"].files[0].url,
-                                 extract=True, file_hash=hashlib.sha256(cifar).hexdigest())
+                                 extract=True, file_hash=hashlib.sha256(cifar).hexdigest(), cache_dir=home)
     assert Path(folder) == cache / "cifar-10-batches-py-target"
     assert (Path(folder) / "cifar-10-batches-py" / "data_batch_5").is_file()
     assert server.asked == asked

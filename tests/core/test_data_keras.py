@@ -206,6 +206,18 @@ def test_cifar10_with_a_missing_batch_names_the_file(keras_home: Path, no_networ
     assert info.value.where == str(keras_home / CIFAR_DIR / "data_batch_3")
 
 
+def test_a_tampered_cifar_batch_is_refused_without_running_code(keras_home: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write_cifar(keras_home / CIFAR_DIR)
+    with open(keras_home / CIFAR_DIR / "data_batch_2", "wb") as f:
+        pickle.dump({b"labels": [1], b"data": _Gadget()}, f, protocol=4)
+    with pytest.raises(DataError, match="is not a valid CIFAR-10 batch") as info:
+        load_dataset({"source": "keras.cifar10"})
+    assert info.value.where == str(keras_home / CIFAR_DIR / "data_batch_2")
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_cifar10_offline_gives_a_clear_message_every_time(keras_home: Path, no_network: list[str]) -> None:
     for _ in range(2):  # a failed attempt leaves folders behind; the second attempt must say the same
         with pytest.raises(OfflineError) as info:

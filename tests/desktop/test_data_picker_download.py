@@ -42,7 +42,7 @@ def test_picker_previews_mnist_once_the_run_has_downloaded_it(qtbot: QtBot, cach
     picker = panel.data
     picker.set_recipe({"source": "keras.mnist", "preprocess": {"validation": 0.0, "shuffle": False}})
     picker.refresh_preview()
-    assert picker.summary.text().startswith("previewed once the training process has read it")
+    assert picker.summary.text() == "previewed once the training process has downloaded it"
     assert picker.preview is None
 
     session = TrainingSession()
@@ -87,3 +87,16 @@ def test_download_progress_is_logged_at_its_start_and_end_only(qtbot: QtBot) -> 
     assert session.progress.detail == "downloading MNIST: 4.0 / 4.0 MB"
     assert logged == [("downloading", "downloading MNIST: 0.0 / 4.0 MB"),
                       ("downloading", "downloading MNIST: 4.0 / 4.0 MB")]
+
+
+@pytest.mark.parametrize("source", ["keras.cifar10", "keras.imdb"])
+def test_heavy_keras_sets_say_why_they_are_not_previewed(qtbot: QtBot, cache: Path, source: str) -> None:
+    from desktop.panels.data_picker import DataPicker
+
+    picker = DataPicker()
+    qtbot.addWidget(picker)
+    picker.set_recipe({"source": source})
+    picker.refresh_preview()
+    assert "not previewed in the window" in picker.summary.text()
+    picker.cache_changed()  # a run read it: still not loaded here
+    assert picker.preview is None and "not previewed in the window" in picker.summary.text()
