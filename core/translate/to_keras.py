@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -82,7 +83,8 @@ def build_model(graph: Graph, name: str = "layerbench_model", info: GraphInfo | 
         except GraphError:
             raise
         except Exception as exc:
-            raise TranslationError(f"{node.name} ({node.type}) could not be built: {exc}", node_id) from exc
+            raise TranslationError(f"{node.name} ({node.type}) could not be built: {build_failure(exc)}",
+                                   node_id) from exc
     inputs = [tensors[(nid, "out")] for nid in info.inputs]
     outputs = [tensors[(nid, graph.node(nid).spec.outputs[0].name)] for nid in info.outputs]
     return keras.Model(
@@ -90,6 +92,18 @@ def build_model(graph: Graph, name: str = "layerbench_model", info: GraphInfo | 
         outputs=outputs[0] if len(outputs) == 1 else outputs,
         name=name,
     )
+
+
+def build_failure(exc: BaseException) -> str:
+    """Why a layer could not be built, in words: running out of memory (TensorFlow's ``ResourceExhaustedError``,
+    whose text starts with an internal op name, or Python's ``MemoryError``) is said as such, with the shape."""
+    text = str(exc)
+    if not (isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
+            or "OOM when allocating" in text):
+        return text
+    shape = re.search(r"shape\s*\[([\d,\s]+)\]", text)
+    what = f"a tensor of shape ({shape.group(1).replace(',', ', ')})" if shape else "its weights"
+    return f"out of memory (OOM): {what} could not be allocated; make the layer smaller"
 
 
 def _apply(graph: Graph, node: Node, tensors: Mapping[tuple[str, str], Any], keras: Any) -> Any:

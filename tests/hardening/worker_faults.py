@@ -47,3 +47,25 @@ def _hold_callback(path: str) -> Any:
                 time.sleep(0.02)
 
     return HoldBeforeFirstBatch()
+
+
+def segfault_at_batch(batch: int) -> Callable[[], Any]:
+    """A factory of a callback that reads address 0 in the worker (a real SIGSEGV, as a crashing native library
+    would cause) once ``batch`` batches have ended."""
+    return functools.partial(_segfault_callback, batch)
+
+
+def _segfault_callback(batch: int) -> Any:
+    import ctypes
+
+    import keras
+
+    class SegfaultAt(keras.callbacks.Callback):  # type: ignore[misc]
+        steps = 0
+
+        def on_train_batch_end(self, index: int, logs: Any = None) -> None:
+            self.steps += 1
+            if self.steps >= batch:
+                ctypes.string_at(0)  # reads address 0: the kernel sends SIGSEGV
+
+    return SegfaultAt()
