@@ -1,6 +1,7 @@
 """The training dashboard: the health banner over tabs for metrics, gradients, weights, feature maps and the
 confusion matrix. ``refresh`` is called by a ~30 Hz timer and redraws only the visible tab, and only when
-its data grew.
+its data grew: one metric plot per refresh (the one waiting longest), painted once by Qt's event loop, so the
+GUI thread is never busy for long at a time while a run trains (issue #6: p99 gap between 60 Hz ticks).
 """
 
 from __future__ import annotations
