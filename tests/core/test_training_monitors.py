@@ -90,7 +90,7 @@ def layer_output(graph: Graph, weights: Path, node: str, x: np.ndarray) -> np.nd
 
     model = build_model(graph)
     apply_layer_weights(model, load_layer_weights(weights))
-    return np.asarray(keras.Model(model.inputs, model.get_layer(node).output)(x, training=False))
+    return np.asarray(keras.Model(model.inputs[0], model.get_layer(node).output)(x, training=False))
 
 
 def test_pooling_padding_and_normalisation_maps_on_the_chosen_sample(tmp_path: Path) -> None:
