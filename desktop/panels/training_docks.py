@@ -25,13 +25,12 @@ from desktop.panels.settings_edit import ReplaceSettings
 from desktop.panels.training import TrainingPanel, short_device
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
-from desktop.refresh import plot_timer
+from desktop.refresh import plot_interval_ms, plot_timer
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
     from desktop.panels.dashboard import Dashboard
 
-REFRESH_MS = 33
 OTHER_PANEL = {
     "gan": ("gan", "This is a GAN project: its generator and discriminator train together in the GAN panel, "
             "not from here. <a href=\"gan\">Open the GAN panel</a>"),
@@ -39,15 +38,6 @@ OTHER_PANEL = {
            "panel, not from here. <a href=\"rl\">Open the Reinforcement learning panel</a>"),
 }
 """Project kinds another panel trains: (that panel's dock, why Start is off here)."""
-
-
-def _preferred_interval() -> int:
-    """The plot refresh interval from Preferences (30 Hz unless the user chose otherwise)."""
-    try:
-        from desktop.dialogs.preferences import load
-    except ImportError:
-        return REFRESH_MS
-    return int(load().plot_interval_ms)
 
 
 def default_recipe(graph: Any) -> dict[str, Any]:
@@ -126,7 +116,7 @@ class TrainingDocks(QObject):
     def became_visible(self, dock: QDockWidget) -> None:
         if dock is self.docks["dashboard"]:
             self.host.get()
-            self.timer.setInterval(_preferred_interval())
+            self.timer.setInterval(plot_interval_ms())
         elif dock is self.docks["training"]:
             self.panel.data.became_visible()
 
