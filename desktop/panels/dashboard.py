@@ -142,6 +142,9 @@ class Dashboard(QWidget):
 
     def _refresh_features(self, session: Any) -> None:
         msg = session.last_features
+        sample = getattr(session, "feature_sample", None)
+        if sample is not None and self._changed("feature_sample", id(sample)):
+            self.features.set_input(sample)  # the worker's own input: right for any source and sample index
         if msg is not None and self._changed("features", id(msg)):
             self.features.show_maps(msg.step, msg.maps)
 

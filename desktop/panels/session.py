@@ -127,6 +127,8 @@ class TrainingSession(QObject):
         self.progress = Progress()
         self.last_gradients: Gradients | None = None
         self.last_features: FeatureMaps | None = None
+        self.feature_sample: Any = None
+        """The input the run's feature maps come from (sent with its first ``FeatureMaps`` message)."""
         self.weights: list[Weights] = []
         self.confusion: Confusion | None = None
         self.run_dirs: list[Path] = []
@@ -166,6 +168,7 @@ class TrainingSession(QObject):
         self.config = config
         self.progress = Progress(phase="starting", epochs=config.epochs)
         self.last_gradients, self.last_features, self.confusion = None, None, None
+        self.feature_sample = None
         self.weights = []
         self._health = "ok"
         run = engine.start(graph, data, config, run_dir, resume=resume)
@@ -235,6 +238,8 @@ class TrainingSession(QObject):
 
     def _on_features(self, msg: FeatureMaps) -> None:
         self.last_features = msg
+        if msg.sample is not None:
+            self.feature_sample = msg.sample
 
     def _on_confusion(self, msg: Confusion) -> None:
         self.confusion = msg
