@@ -1,7 +1,8 @@
 """Faults injected into runs started from the real main window (Start clicked on the training panel), with a saved
-project open and unsaved edits made through the inspector: the worker killed (SIGKILL), crashed (SIGSEGV sent from
+project open and unsaved edits made in the inspector: the worker killed (SIGKILL), crashed (SIGSEGV sent from
 outside, and a real segfault inside it), aborted from inside (``os.abort()``), frozen and ended by a short watchdog
-(SIGSTOP), diverging to NaN (a huge learning rate), a model too large to allocate and a malformed CSV file.
+(SIGSTOP; the window's engine's ``watchdog`` set to 3 s for that one run, the product's 10 min otherwise),
+diverging to NaN (a huge learning rate), a model too large to allocate (a 4 TB kernel) and a malformed CSV file.
 
 In each case the window reports the fault in words (status bar, log dock and the panel's phase line), the document
 is still modified, its undo stack still undoes the edit made during the failing run, the edits are still in the
@@ -18,6 +19,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,7 @@ from PySide6.QtCore import QStandardPaths, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from core.project.project import Project
+from core.training.engine import WATCHDOG as PRODUCT_WATCHDOG
 from tests.core.test_training import mlp
 from tests.hardening.worker_faults import abort_at_batch, segfault_at_batch
 
@@ -231,27 +234,31 @@ def test_fault_in_a_run_started_from_the_window(session: Session, qtbot: Any, na
     if fault.units:
         type_units(s, qtbot, "dense_1", fault.units)
         type_units(s, qtbot, "dense_2", fault.units)
-    engine = docks.session.ensure_engine()
+    engine = docks.session.ensure_engine()  # the engine the window made (with the product's watchdog)
+    assert engine.watchdog == PRODUCT_WATCHDOG
     default_watchdog, default_start = engine.watchdog, engine.start
     if fault.watchdog is not None:
-        engine.watchdog = fault.watchdog  # the watchdog of the runs started from now on
+        engine.watchdog = fault.watchdog  # the engine's public setting: the watchdog of the runs started from now
     if fault.callbacks:
         engine.start = lambda *a, **k: default_start(*a, callbacks=fault.callbacks, **k)
+    began = time.perf_counter()
     try:
         run = click_start(s, qtbot)
     finally:
         engine.watchdog = default_watchdog
         if fault.callbacks:
             del engine.start  # the class's method again
-    if fault.kill is not None:
-        sig = fault.kill
-        at_first_batch(run, lambda: os.kill(run.worker.process.pid, sig))
 
-    # an edit while the run goes on
+    # an edit while the run goes on (before any fault from outside: the signal is sent after it)
     before_edit = s.graph.to_dict()
     bias = toggle_bias(s, qtbot)
     s.expected = s.graph.to_dict()
+    during = not run.done
+    if fault.kill is not None:
+        sig = fault.kill
+        at_first_batch(run, lambda: os.kill(run.worker.process.pid, sig))
     qtbot.waitUntil(lambda: ended(s, runs_before + 1), timeout=TIMEOUT)
+    failed_after = time.perf_counter() - began
 
     # reported in words, naming the fault
     result = run.result
@@ -296,8 +303,12 @@ def test_fault_in_a_run_started_from_the_window(session: Session, qtbot: Any, na
         type_units(s, qtbot, "dense_2", 8)
     configure(s, {})
     s.expected = s.graph.to_dict()
+    began = time.perf_counter()
     again = click_start(s, qtbot)
+    assert again.watchdog == PRODUCT_WATCHDOG
     qtbot.waitUntil(lambda: ended(s, runs_before + 2), timeout=TIMEOUT)
+    print(f"{name}: the faulty run failed after {failed_after:.1f} s (edit made while it ran: {during}), the next "
+          f"run finished after {time.perf_counter() - began:.1f} s")
     assert docks.session.progress.phase == "finished", (again.result, docks.panel.phase.text())
     assert project.runs[-1].status == "finished"
     assert docks.runs.items()[0].text(1) == "finished"
