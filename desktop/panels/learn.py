@@ -1,15 +1,28 @@
 """The Learn dock: explains whatever is selected — a layer (its spec's doc and parameters) and the ideas
 around it (its activation, padding, stride, receptive field, regulariser) — or any topic picked from the list
-(losses, optimizers, RL and GAN terms), with a diagram where one says more than words."""
+(losses, optimizers, RL and GAN terms), with a diagram where one says more than words.
+
+An example project's notes list its variants, each with an "Apply" link (the variant applied to the document
+as one undoable step), and a "Compare variants" button that trains the base and every variant in turn and
+overlays the runs (``desktop.panels.variant_runs``)."""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QMenu, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.catalog.registry import get_spec, has_spec
 from core.graph.model import Node
@@ -68,8 +81,10 @@ def example_html(project: Any) -> str | None:
     html = f"<h3>{escape(str(meta.get('title', '')))}</h3><p>{escape(str(meta.get('description', '')))}</p>"
     variants = [v for v in meta.get("variants", []) if isinstance(v, dict)]
     if variants:
-        html += "<p>Then try, one at a time, and overlay the runs:</p><ul>"
-        html += "".join(f"<li>{describe_variant(v)}</li>" for v in variants) + "</ul>"
+        html += ("<p>Then try, one at a time, and overlay the runs (<i>Compare variants</i> below trains them "
+                 "all; <i>Apply</i> changes this project, one step you can undo):</p><ul>")
+        html += "".join(f'<li>{describe_variant(v)} <a href="variant:apply:{i}">Apply</a></li>'
+                        for i, v in enumerate(variants)) + "</ul>"
     return html + "<p><i>Select a layer to read about it.</i></p>"
 
 
@@ -92,16 +107,26 @@ class LearnPanel(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("learn_text")
         self.text.setOpenExternalLinks(False)
+        self.text.setOpenLinks(False)  # the only links are the variants' "Apply" (handled here)
+        self.text.anchorClicked.connect(self._link)
+        self.compare = QPushButton("Compare variants")
+        self.compare.setObjectName("learn_compare_variants")
+        self.compare.setToolTip("Train the example and each variant in turn (the project is not changed); the "
+                                "runs are named after their variants and overlaid on the dashboard")
+        self.compare.clicked.connect(self.compare_variants)
+        self.compare.hide()
         self.diagrams = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(self.picker)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.compare)
         layout.addLayout(self.diagrams)
         self.shown: list[str] = []
         self.clear()
 
     def _set(self, html: str, topics: list[Topic]) -> None:
         self.text.setHtml(html)
+        self.compare.setVisible("variant:apply:" in html)
         while self.diagrams.count():
             item = self.diagrams.takeAt(0)
             if item.widget() is not None:
@@ -141,6 +166,33 @@ class LearnPanel(QWidget):
             self.clear()
         else:
             self._set(html, [])
+
+    def _docks(self) -> Any:
+        from desktop.panels.training_install import training_docks
+
+        return training_docks(self._window)
+
+    def compare_variants(self) -> str | None:
+        """Train the base example and each variant (the training docks do it); returns why not, or None."""
+        if getattr(self, "_window", None) is None:
+            return "no window"
+        docks = self._docks()
+        refused: str | None = docks.compare_variants()
+        if refused is None:
+            docks.docks["training"].raise_()
+        return refused
+
+    def apply_variant(self, index: int) -> str | None:
+        """Apply the example's variant ``index`` to the document (one undoable step); returns why not, or None."""
+        if getattr(self, "_window", None) is None:
+            return "no window"
+        refused: str | None = self._docks().apply_variant(index)
+        return refused
+
+    def _link(self, url: QUrl) -> None:
+        parts = url.toString().split(":")
+        if parts[:2] == ["variant", "apply"] and len(parts) == 3 and parts[2].isdigit():
+            self.apply_variant(int(parts[2]))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -4,7 +4,9 @@ Every run that ends is kept (``keep``, through ``core.training.runstore``): fini
 its config, graph snapshot, final metrics, device, history and weights; a stopped or failed run also keeps its
 last checkpoint, so "Resume" (button and context menu) trains its remaining epochs and the same run continues.
 Adding a run is not an undoable command (it never was): the document is marked modified, nothing is saved,
-so unsaved edits stay as they are.
+so unsaved edits stay as they are. Deleting one asks first and is an undoable command (``DeleteRun``) on the
+document's stack: its record goes back in place, with its weights and history (their bytes stay in the project
+until it is saved without the run).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.graph.undo import Command
 from core.training.config import TrainingConfig
 from core.training.messages import Failed, Finished
 from core.training.runstore import (
@@ -59,6 +62,28 @@ def keep(project: Any, run: Any, result: Finished | Failed, session: Any) -> str
     return keep_run(project, result, record)
 
 
+class DeleteRun(Command):
+    """Remove a run from the project; undo puts the same record back at its place in the list."""
+
+    def __init__(self, project: Any, run_id: str, notify: Callable[[], None] | None = None) -> None:
+        self.project, self.run, self.notify = project, project.run(run_id), notify
+        self.index = project.runs.index(self.run)
+        self.text = f"Delete run {self.run.label or self.run.id}"
+
+    def redo(self) -> None:
+        self.index = self.project.runs.index(self.run)
+        self.project.runs.remove(self.run)
+        self._notify()
+
+    def undo(self) -> None:
+        self.project.runs.insert(min(self.index, len(self.project.runs)), self.run)
+        self._notify()
+
+    def _notify(self) -> None:
+        if self.notify is not None:
+            self.notify()
+
+
 def details(run: Any) -> str:
     """The tooltip of a run: its status, checkpoint, TensorBoard folder and error in full."""
     info = run.info
@@ -82,9 +107,12 @@ class RunsPanel(QWidget):
     resume_requested = Signal(str)
     changed = Signal()
 
-    def __init__(self, project: Callable[[], Any], parent: QWidget | None = None) -> None:
+    def __init__(self, project: Callable[[], Any], push: Callable[[Command], str | None] | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.project = project
+        self.push = push
+        """Pushes a command on the document's undo stack (None: deletions are not undoable)."""
         self.tree = QTreeWidget()
         self.tree.setObjectName("runs_list")
         self.tree.setHeaderLabels(list(COLUMNS))
@@ -250,8 +278,27 @@ class RunsPanel(QWidget):
         if ok:
             self.rename(run_id, label)
 
-    def delete(self, run_id: str) -> None:
-        self.project().remove_run(run_id)
+    def delete(self, run_id: str, confirm: bool = True) -> bool:
+        """Delete a run after asking (``confirm``); one undoable step when the panel can push. True: deleted."""
+        project = self.project()
+        run = project.run(run_id)
+        if confirm and not self.ask_delete(run.label or run.id):
+            return False
+        if self.push is None:
+            project.remove_run(run_id)
+            self._runs_changed()
+        else:
+            self.push(DeleteRun(project, run_id, self._runs_changed))
+        return True
+
+    def ask_delete(self, label: str) -> bool:
+        undo = " Edit ▸ Undo brings it back." if self.push is not None else " This cannot be undone."
+        answer = QMessageBox.question(
+            self, "Delete run", f"Delete the run “{label}” with its curves and weights?{undo}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _runs_changed(self) -> None:
         self.refresh()
         self.changed.emit()
         self.overlay_changed.emit(self.ticked())

@@ -66,6 +66,7 @@ class TrainingPanel(QWidget):
     start_clicked = Signal()
     pause_clicked = Signal()
     stop_clicked = Signal()
+    compare_clicked = Signal()
     handover_clicked = Signal(str)  # the dock key of the panel that trains this kind of project
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -81,6 +82,16 @@ class TrainingPanel(QWidget):
         self.start_button.clicked.connect(self.start_clicked)
         self.pause_button.clicked.connect(self.pause_clicked)
         self.stop_button.clicked.connect(self.stop_clicked)
+        self.compare_button = QPushButton("Compare variants")
+        self.compare_button.setObjectName("train_compare")
+        self.compare_button.setToolTip("Train this example and each of its variants one after the other, each run "
+                                       "named after its variant and overlaid (the project itself is not changed)")
+        self.compare_button.clicked.connect(self.compare_clicked)
+        self.compare_button.hide()
+        self.queue = QLabel("")
+        self.queue.setObjectName("train_queue")
+        self.queue.setWordWrap(True)
+        self.queue.hide()
         self.bar = QProgressBar()
         self.bar.setObjectName("train_progress")
         self.bar.setRange(0, 1000)
@@ -117,7 +128,9 @@ class TrainingPanel(QWidget):
             controls.addWidget(button)
         status = QVBoxLayout()
         status.addLayout(controls)
+        status.addWidget(self.compare_button)
         status.addWidget(self.bar)
+        status.addWidget(self.queue)
         status.addWidget(self.phase)
         status.addWidget(self.details)
         status.addWidget(self.snapshot)
@@ -163,9 +176,21 @@ class TrainingPanel(QWidget):
         self.start_button.setEnabled(not running and not self.form.error() and not self._blocked)
         self.pause_button.setEnabled(running)
         self.stop_button.setEnabled(running)
+        self.compare_button.setEnabled(not running and not self.form.error() and not self._blocked)
         self.pause_button.setText("Resume" if paused else "Pause")
         if not running:
             self.snapshot.hide()
+
+    def set_variants(self, count: int) -> None:
+        """Show "Compare variants" for a project listing ``count`` > 0 variants (with how many runs it makes)."""
+        self.compare_button.setVisible(count > 0)
+        self.compare_button.setText(f"Compare variants ({count + 1} runs)" if count else "Compare variants")
+
+    def show_queue(self, text: str) -> None:
+        """Where the variant queue stands (``run 3 of 7: optimizer: … — epoch 2/5``)."""
+        if text != self.queue.text():
+            self.queue.setText(text)
+        self.queue.setVisible(bool(text))
 
     _shown_phase = "idle"
 

@@ -23,6 +23,7 @@ from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
 from desktop.panels.training import TrainingPanel, short_device
+from desktop.panels.variant_runs import VariantQueue, apply_command, example_variants
 from desktop.plots.data import RunCurves, layer_health, live_arrays
 from desktop.plots.health_overlay import HealthOverlay
 from desktop.refresh import plot_interval_ms, plot_timer
@@ -87,7 +88,7 @@ class TrainingDocks(QObject):
         self.predict.live = self._live_weights
         self.predictor: Any = None
         self.host = DashboardHost(self._push, [(self.predict, "Predict")])
-        self.runs = RunsPanel(self.project)
+        self.runs = RunsPanel(self.project, self._push)
         self.overlay = HealthOverlay(window.scene)
         self.current: str | None = None
         """Run id of a re-opened stored run shown as the current one (None: the live run)."""
@@ -95,6 +96,7 @@ class TrainingDocks(QObject):
         self._histories: dict[str, dict[str, np.ndarray]] = {}
         self._doc: Any = None
         self._shown_gradients: Any = None
+        self.variants = VariantQueue(self)
         self._fill_docks()
         self._connect()
         self.timer = plot_timer(self)  # the Preferences' plot refresh rate, also when it changes
@@ -132,7 +134,9 @@ class TrainingDocks(QObject):
         p = self.panel
         p.start_clicked.connect(self.start)
         p.pause_clicked.connect(self.toggle_pause)
+        p.stop_clicked.connect(self.variants.cancel)
         p.stop_clicked.connect(self.session.stop)
+        p.compare_clicked.connect(self.compare_variants)
         p.handover_clicked.connect(self.hand_over)
         p.form.changed.connect(self._settings_edited)
         p.data.changed.connect(self._data_edited)
@@ -147,6 +151,7 @@ class TrainingDocks(QObject):
         self.runs.changed.connect(self.predict.refresh_runs)
         self.predict.features_ready.connect(self._sample_features)
         self.runs.changed.connect(lambda: self.window.document.mark_dirty())
+        self.runs.changed.connect(self._invalidate)
 
     @property
     def dashboard(self) -> Dashboard:
@@ -181,6 +186,7 @@ class TrainingDocks(QObject):
         self._histories.clear()
         self.current = None
         self.overlay.clear()
+        self.panel.set_variants(len(example_variants(project)))
         self.runs.refresh()
         self.predict.refresh_runs()
         self.predict.data = None
@@ -261,7 +267,7 @@ class TrainingDocks(QObject):
         self._settings_edited()
         self._data_edited(self.panel.data.recipe())
         graph, data, run_dir = self.window.document.graph, self.panel.data.recipe(), self.session.new_run_dir()
-        self._begin(graph, data, config, run_dir, new_record(self.project(), config, run_dir, graph.to_dict(), data))
+        self.begin(graph, data, config, run_dir, new_record(self.project(), config, run_dir, graph.to_dict(), data))
 
     def resume(self, run_id: str) -> None:
         """Train the rest of a stopped or failed run from its checkpoint kept in the project (the same run)."""
@@ -272,9 +278,9 @@ class TrainingDocks(QObject):
             self.start()
         elif plan is not None:
             resume, record, run_dir = plan
-            self._begin(resume.graph, resume.data, resume.config, run_dir, record, resume=True)
+            self.begin(resume.graph, resume.data, resume.config, run_dir, record, resume=True)
 
-    def _begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any,
+    def begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any,
                resume: bool = False) -> None:
         self.current, self.live_run_id = None, None
         self.overlay.clear()
@@ -295,6 +301,38 @@ class TrainingDocks(QObject):
         if record.tensorboard:
             self.window.log.log(f"TensorBoard event files: {record.tensorboard} "
                                 f"(tensorboard --logdir \"{Path(record.tensorboard).parent}\")")
+
+    # ---- variants ------------------------------------------------------------------------------
+    def compare_variants(self) -> str | None:
+        """Train the base project and each of its variants, one after the other (None: started)."""
+        if self.session.running:
+            return "a run is going: stop it first"
+        refused = self.variants.start()
+        if refused:
+            self.show_queue(f"Cannot compare variants: {refused}.")
+        return refused
+
+    def show_queue(self, text: str) -> None:
+        self.panel.show_queue(text)
+
+    def apply_variant(self, index: int) -> str | None:
+        """Apply the example's variant ``index`` to the document as one undoable step; returns why not, or None."""
+        project = self.project()
+        variants = example_variants(project)
+        if not 0 <= index < len(variants):
+            return "no such variant"
+        command = apply_command(self.window.document.graph, project, variants[index], self._reload_settings)
+        if command is None:
+            return "the project already has this variant's settings"
+        refused = self._push(command)
+        if refused is None:
+            self._reload_settings()
+            self.window.show_message(f"Applied “{command.text}” — Edit ▸ Undo takes it back.")
+        return refused
+
+    def _reload_settings(self) -> None:
+        self._reload_form()
+        self._reload_data()
 
     def toggle_pause(self) -> None:
         run = self.session.run
@@ -332,8 +370,14 @@ class TrainingDocks(QObject):
         self.docks["dashboard"].raise_()
 
     def history(self, run_id: str) -> dict[str, np.ndarray]:
+        """A stored run's curves, with its learning-rate schedule worked out from its config like the live run's."""
         if run_id not in self._histories:
-            self._histories[run_id] = self.project().history(run_id)
+            arrays = dict(self.project().history(run_id))
+            run = self.project().run(run_id)
+            rates = stored_learning_rates(run.info, arrays)
+            if rates is not None and "epoch/learning_rate" not in arrays:
+                arrays["epoch/learning_rate"] = rates
+            self._histories[run_id] = arrays
         return self._histories[run_id]
 
     def curves(self) -> list[RunCurves]:
@@ -368,6 +412,8 @@ class TrainingDocks(QObject):
         s = self.session
         if s.run is not None and s.config is not None:
             self.panel.show_progress(s.progress, s.config.batch_size)
+            if self.variants.active:
+                self.show_queue(self.variants.status(s.progress))
             if s.progress.epoch != self._predict_epoch:  # a new checkpoint to predict with
                 self._predict_epoch = s.progress.epoch
                 self.predict.refresh_runs()
@@ -376,11 +422,20 @@ class TrainingDocks(QObject):
         self._colour_canvas()
 
     def _colour_canvas(self) -> None:
-        grads = self.session.last_gradients
-        if grads is None or grads is self._shown_gradients or self.current is not None:
+        """Halos from the live run's latest gradients, or from the last gradients a re-opened run recorded."""
+        norms: dict[str, float] | None = None
+        if self.current is not None:
+            if self._shown_gradients != ("stored", self.current):
+                self._shown_gradients = ("stored", self.current)
+                norms = last_norms(self.history(self.current))
+        else:
+            grads = self.session.last_gradients
+            if grads is not None and grads is not self._shown_gradients:
+                self._shown_gradients = grads
+                norms = dict(zip(grads.layers, grads.norms))
+        if norms is None:
             return
-        self._shown_gradients = grads
-        status = layer_health(dict(zip(grads.layers, grads.norms)))
+        status = layer_health(norms)
         if status != self.overlay.status or self._graph_changed:  # halos and tooltips only when they change
             self._graph_changed = False
             self.overlay.apply(status)
@@ -426,6 +481,31 @@ class TrainingDocks(QObject):
         if self.predictor is not None:
             self.predictor.close()
             self.predictor = None
+
+
+def stored_learning_rates(info: dict[str, Any], arrays: dict[str, np.ndarray]) -> np.ndarray | None:
+    """The learning rate at each stored epoch point, from the run's config (None without config or epochs)."""
+    epochs = arrays.get("epoch/x")
+    if "config" not in info or epochs is None or not len(epochs):
+        return None
+    from core.training.config import TrainingConfig
+    from desktop.panels.dashboard import learning_rates
+
+    try:
+        config = TrainingConfig.from_dict(info["config"])
+    except ValidationError:
+        return None
+    return learning_rates(config, epochs * max(int(info.get("batches", 1) or 1), 1))
+
+
+def last_norms(arrays: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per layer, the last gradient norm a stored run recorded (``grad/<layer>``)."""
+    out: dict[str, float] = {}
+    for key, values in arrays.items():
+        prefix, _, name = key.partition("/")
+        if prefix == "grad" and name != "x" and name != "grad_global_norm" and len(values):
+            out[name] = float(values[-1])
+    return out
 
 
 def install_training_docks(window: MainWindow) -> TrainingDocks:

@@ -1,5 +1,7 @@
 """Apply an example's variant to its project (in place): parameter changes, layer swaps, training and data
-settings. The desktop applies the same changes through undoable commands; this is for scripts and tests."""
+settings. This is for scripts, tests and the copies the desktop trains when it compares variants; the desktop
+applies a variant to the open document as one undoable command built from the same graph
+(``desktop.panels.variant_runs.apply_command``)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ def _merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _graph_with(graph: Graph, variant: dict[str, Any]) -> Graph:
+def variant_graph(graph: Graph, variant: dict[str, Any]) -> Graph:
+    """A new graph: ``graph`` changed as ``variant`` says (same node ids, names and places)."""
     data = graph.to_dict()
     for node in data["nodes"]:
         node["type"] = variant.get("replace", {}).get(node["type"], node["type"])
@@ -40,7 +43,7 @@ def _graph_with(graph: Graph, variant: dict[str, Any]) -> Graph:
 def apply_variant(project: Project, variant: dict[str, Any]) -> Project:
     """The project changed as ``variant`` says (graph ``main``, training settings, data recipe)."""
     if "params" in variant or "replace" in variant:
-        project.graphs["main"] = _graph_with(project.graphs["main"], variant)
+        project.graphs["main"] = variant_graph(project.graphs["main"], variant)
     if "config" in variant:
         project.training = _merge(project.training, variant["config"])
     if "data" in variant:
