@@ -1,5 +1,6 @@
-"""Gradient health in the app: a deep sigmoid network raises the vanishing banner, the canvas shows which
-layers, and the banner's fixes are single undoable edits."""
+"""Gradient health in the app: a deep sigmoid network raises the vanishing banner, the exploding-gradients
+example raises the exploding one, the canvas shows which layers, and the banner's fixes are single undoable
+edits."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from PySide6.QtCore import Qt
 
 from core.graph.model import Graph
+from core.project.project import Project
 from core.translate.shapes import infer_graph
+from desktop.document import Document
 from desktop.main_window import MainWindow
-from desktop.panels.training_docks import TrainingDocks
+from desktop.panels.training_docks import TrainingDocks, install_training_docks
 from tests.desktop.test_training_panel import TIMEOUT, chain, configure, open_window, train_until_points
 
 
@@ -96,3 +99,46 @@ def test_training_fixes_edit_the_settings_undoably(qtbot: Any, sigmoid_window: A
     assert infer_graph(w.document.graph).ok
     w.actions_by_id["edit.undo"].trigger()
     assert "Add" not in [n.type for n in w.document.graph.nodes]
+
+
+@pytest.mark.tf
+@pytest.mark.slow
+def test_exploding_example_raises_the_banner_and_clipping_is_undoable(qtbot: Any) -> None:
+    from importlib.resources import as_file, files
+
+    with as_file(files("resources.examples") / "exploding_gradients.layerbench") as path:
+        project = Project.load(path)
+    w = MainWindow(Document(project.main, None, project))
+    qtbot.addWidget(w)
+    docks = install_training_docks(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    docks.docks["dashboard"].raise_()
+    try:
+        docks.tick()
+        assert docks.panel.form.config().optimizer.clipnorm is None
+        configure(docks, epochs=5)
+        qtbot.mouseClick(docks.panel.start_button, Qt.MouseButton.LeftButton)
+        banner = docks.dashboard.banner
+        qtbot.waitUntil(lambda: banner.isVisible() and banner.status == "exploding", timeout=TIMEOUT)
+        assert "Exploding gradients" in banner.title.text()
+        assert "clip" in banner.buttons
+        qtbot.waitUntil(lambda: any(s == "exploding" for s in docks.overlay.status.values()), timeout=TIMEOUT)
+        if docks.session.running:
+            qtbot.mouseClick(docks.panel.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not docks.session.running, timeout=TIMEOUT)
+
+        qtbot.mouseClick(banner.buttons["clip"], Qt.MouseButton.LeftButton)
+        assert project.training["optimizer"]["clipnorm"] == 1.0
+        assert docks.panel.form.config().optimizer.clipnorm == 1.0
+        assert w.document.stack.undo_text() == "Clip gradients"
+        w.actions_by_id["edit.undo"].trigger()
+        assert project.training["optimizer"]["clipnorm"] is None
+        assert docks.panel.form.config().optimizer.clipnorm is None
+        w.actions_by_id["edit.redo"].trigger()
+        assert docks.panel.form.config().optimizer.clipnorm == 1.0
+    finally:
+        docks.close()
+        w.document.mark_saved()
+        w.projects.timer.stop()
