@@ -1,4 +1,8 @@
-"""Small pictures for the Learn dock, painted with QPainter (no plotting library needed at start-up)."""
+"""Small pictures for the Learn dock, painted with QPainter (no plotting library needed at start-up).
+
+Each diagram has the shared Export menu (PNG, the numbers it draws as CSV, copies of both), on a button shown
+while the mouse is over the picture and as its right-click menu.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
+
+from desktop.plots.export import Exportable, csv_text, overlay_button, table_text
 
 
 def _sigmoid(x: float) -> float:
@@ -33,13 +39,33 @@ def derivative(f: Callable[[float], float], x: float, h: float = 1e-4) -> float:
     return (f(x + h) - f(x - h)) / (2 * h)
 
 
-class ActivationPlot(QWidget):
+class Diagram(QWidget, Exportable):
+    """A diagram with the Export menu; subclasses say their file name and the numbers they draw."""
+
+    STEM = "diagram"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        overlay_button(self, self, hover=True)
+
+    def export_stem(self) -> str:
+        return self.STEM
+
+
+class ActivationPlot(Diagram):
     """f(x) (solid) and f'(x) (dashed) on −4..4: the slope is what backpropagation multiplies by."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.name = name
         self.setMinimumHeight(150)
+
+    def export_stem(self) -> str:
+        return f"activation_{self.name}"
+
+    def export_csv(self) -> str:
+        xs, ys = zip(*self.points(), strict=True)
+        return csv_text({"x": xs, self.name: ys, "slope": [y for _, y in self.points(True)]})
 
     def sizeHint(self) -> QSize:
         return QSize(280, 170)
@@ -76,10 +102,17 @@ class ActivationPlot(QWidget):
         p.end()
 
 
-class PaddingDiagram(QWidget):
+class PaddingDiagram(Diagram):
     """A 4×4 image with a one-pixel border: zeros on the left, a mirror (reflect) on the right."""
 
     IMAGE = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16))
+    STEM = "padding"
+
+    def export_csv(self) -> str:
+        """Both padded 6×6 grids, one row per cell."""
+        return table_text(["padding", "row", "col", "value"],
+                          ([name, r, c, self.cell(r, c, mirror)] for name, mirror in (("zero", False), ("mirror", True))
+                           for r in range(6) for c in range(6)))
 
     def sizeHint(self) -> QSize:
         return QSize(300, 170)
@@ -111,12 +144,18 @@ class PaddingDiagram(QWidget):
         p.end()
 
 
-class StackDiagram(QWidget):
+class StackDiagram(Diagram):
     """Rows of cells: what one output sees through stacked 3-wide windows (receptive field) or a stride."""
 
     def __init__(self, stride: int = 1, layers: int = 3, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stride, self.layers = stride, layers
+
+    def export_stem(self) -> str:
+        return f"receptive_field_stride_{self.stride}"
+
+    def export_csv(self) -> str:
+        return table_text(["level", "first", "last"], ([i, lo, hi] for i, (lo, hi) in enumerate(self.covered())))
 
     def sizeHint(self) -> QSize:
         return QSize(300, 140)
@@ -149,11 +188,16 @@ def _pen(widget: QWidget, alpha: int = 255, width: float = 1.0) -> QPen:
     return QPen(QColor(c.red(), c.green(), c.blue(), alpha), width)
 
 
-class BottleneckDiagram(QWidget):
+class BottleneckDiagram(Diagram):
     """An autoencoder's layer widths as bars: wide input, narrow code, wide reconstruction."""
 
     WIDTHS = (64, 32, 8, 32, 64)
     LABELS = ("input", "", "code", "", "output ≈ input")
+    STEM = "autoencoder_bottleneck"
+
+    def export_csv(self) -> str:
+        return table_text(["layer", "label", "units"], ([i, label, units] for i, (units, label) in
+                                                        enumerate(zip(self.WIDTHS, self.LABELS, strict=True))))
 
     def sizeHint(self) -> QSize:
         return QSize(300, 150)
@@ -189,8 +233,15 @@ class BottleneckDiagram(QWidget):
         p.end()
 
 
-class ResidualDiagram(QWidget):
+class ResidualDiagram(Diagram):
     """x → F(x) → (+) → y, with the identity path from x straight to the sum."""
+
+    STEM = "residual_block"
+    EDGES = (("x", "F(x)", "layers"), ("F(x)", "+", "layers"), ("x", "+", "identity"), ("+", "y", "sum"))
+
+    def export_csv(self) -> str:
+        """A schematic has no numbers: its arrows, one per row."""
+        return table_text(["from", "to", "path"], self.EDGES)
 
     def sizeHint(self) -> QSize:
         return QSize(300, 120)
@@ -220,11 +271,17 @@ class ResidualDiagram(QWidget):
         p.end()
 
 
-class ClippingDiagram(QWidget):
+class ClippingDiagram(Diagram):
     """Size of the step taken against the gradient's norm: clipnorm c caps it at c (dashed: no clipping)."""
 
     LIMIT = 1.0
     RANGE = 3.0
+    STEM = "gradient_clipping"
+
+    def export_csv(self) -> str:
+        g = [x for x, _ in self.points()]
+        return csv_text({"gradient norm": g, f"step norm (clipnorm {self.LIMIT:g})": [y for _, y in self.points()],
+                         "step norm (no clipping)": [y for _, y in self.points(False)]})
 
     def sizeHint(self) -> QSize:
         return QSize(280, 150)
@@ -257,11 +314,17 @@ class ClippingDiagram(QWidget):
         p.end()
 
 
-class LearningRateDiagram(QWidget):
+class LearningRateDiagram(Diagram):
     """Gradient descent on loss = w² from w = 1 with three learning rates: small, large, too large."""
 
     RATES = (0.1, 0.8, 1.05)
     COLOURS = ("#43a047", "#fb8c00", "#e53935")
+    STEM = "learning_rates"
+
+    def export_csv(self) -> str:
+        """The weight after each step, one column per learning rate."""
+        paths = {f"w (learning rate {rate:g})": self.path(rate) for rate in self.RATES}
+        return csv_text({"step": list(range(len(next(iter(paths.values()))))), **paths})
 
     def sizeHint(self) -> QSize:
         return QSize(300, 170)

@@ -116,6 +116,7 @@ class MDPView(QWidget):
         for w in (self.gamma, self.value_button, self.policy_button, self.learned_button):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(self.grid.export_button)  # the grid's: state, value and policy of every cell
         split = QSplitter()
         split.addWidget(self.grid)
         split.addWidget(self.details)

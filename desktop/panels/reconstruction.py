@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.training.predict import image_shape, reconstruction_errors
-from desktop.plots.export import ask_path, copy_png, save_png
+from desktop.plots.export import Exportable, export_button, images_text
 
 PAIRS = 8
 """Samples shown at once."""
@@ -38,8 +38,11 @@ def _strip_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (1, int(np.prod(shape)))
 
 
-class ReconstructionView(QWidget):
-    """``show_pairs(x, y)`` draws each input beside its reconstruction; ``errors`` holds the MSE per pair."""
+class ReconstructionView(QWidget, Exportable):
+    """``show_pairs(x, y)`` draws each input beside its reconstruction; ``errors`` holds the MSE per pair.
+
+    CSV: long format, one row per value, ``sample, kind, row, col[, channel], value`` (kind: input,
+    reconstruction, target), the values unscaled."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,14 +59,11 @@ class ReconstructionView(QWidget):
         self.tiles: list[tuple[QLabel, QLabel, QLabel]] = []
         """(input, reconstruction, error) labels per pair, as drawn (a target's label is not listed)."""
         self.errors = np.zeros(0)
-        self.save_button = QPushButton("Save PNG…")
-        self.save_button.clicked.connect(self._save)
-        self.copy_button = QPushButton("Copy image")
-        self.copy_button.clicked.connect(lambda: copy_png(self.grid_host))
+        self.arrays: list[tuple[int, dict[str, np.ndarray]]] = []
+        """(sample index, {kind: array at the drawn shape}) per pair, for the CSV."""
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
-        top.addWidget(self.save_button)
-        top.addWidget(self.copy_button)
+        top.addWidget(export_button(self))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -83,6 +83,8 @@ class ReconstructionView(QWidget):
             lo, hi = float(np.nanmin(goal[i])), float(np.nanmax(goal[i]))
             arrays = (x[i], y[i], goal[i]) if denoise else (x[i], y[i])
             images = tuple(array_image(a.reshape(shape), lo, hi) for a in arrays)
+            kinds = ("input", "reconstruction", "target")
+            self.arrays.append((first_index + i, {k: a.reshape(shape) for k, a in zip(kinds, arrays, strict=False)}))
             self.images.append(images)
             self._add_tile(i, images, f"#{first_index + i}  MSE {err:.4g}")
         h, w = shape[:2]
@@ -119,9 +121,13 @@ class ReconstructionView(QWidget):
             item = self.grid.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        self.images, self.tiles = [], []
+        self.images, self.tiles, self.arrays = [], [], []
 
-    def _save(self) -> None:
-        path = ask_path(self, "Save reconstructions", "reconstructions.png", "PNG images (*.png)")
-        if path:
-            save_png(self.grid_host, path)
+    def export_stem(self) -> str:
+        return "reconstructions"
+
+    def export_target(self) -> QWidget:
+        return self.grid_host
+
+    def export_csv(self) -> str:
+        return images_text(["sample", "kind"], (([i, kind], a) for i, pair in self.arrays for kind, a in pair.items()))

@@ -9,6 +9,7 @@ curve (FACTS.md).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,6 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -117,13 +117,19 @@ class CurveSpec:
     """Draw an EMA over it (when smoothing is on) and show the raw curve faded underneath."""
 
 
-class LivePlot(QWidget):
-    """One plot with its toolbar. Call ``set_curve`` from a timer; nothing redraws per message."""
+class LivePlot(QWidget, export.Exportable):
+    """One plot with its toolbar. Call ``set_curve`` from a timer; nothing redraws per message.
+
+    ``stem`` names exported files (default: the title); ``csv_source`` replaces the CSV of the curves (a histogram
+    exports its bins, not the bin centres it draws)."""
 
     def __init__(self, title: str, x_label: str, y_label: str, log_y: bool = False, smoothing: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, stem: str | None = None,
+                 csv_source: Callable[[], str] | None = None) -> None:
         super().__init__(parent)
         self.title = title
+        self.stem = stem or export.stem(title)
+        self.csv_source = csv_source
         self.widget = PlotWidget(background=None)
         self.item: pg.PlotItem = self.widget.getPlotItem()
         self.item.setLabel("bottom", x_label)
@@ -183,17 +189,10 @@ class LivePlot(QWidget):
         self.bar.addWidget(self._export_button())
 
     def _export_button(self) -> QToolButton:
-        button = QToolButton()
-        button.setText("Export")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(button)
-        menu.addAction("Save as PNG…", self.ask_save_png)
-        menu.addAction("Export data as CSV…", self.ask_save_csv)
-        menu.addSeparator()
-        self.copy_image_action = menu.addAction("Copy image", lambda: export.copy_png(self.widget))
-        self.copy_data_action = menu.addAction("Copy data (CSV)", lambda: export.copy_csv(self.columns()))
-        button.setMenu(menu)
-        self.export_menu = menu
+        button = export.export_button(self)
+        actions = self.export_actions()
+        self.copy_image_action, self.copy_data_action = actions["Copy image"], actions["Copy data"]
+        self.export_menu = button.menu()
         return button
 
     def set_log_y(self, on: bool) -> None:
@@ -400,15 +399,14 @@ class LivePlot(QWidget):
             out[name] = np.array(y, dtype="float64")
         return out
 
-    def ask_save_png(self) -> None:
-        path = export.ask_path(self, "Save plot as PNG", f"{self.title}.png", "PNG images (*.png)")
-        if path:
-            export.save_png(self.widget, path)
+    def export_stem(self) -> str:
+        return self.stem
 
-    def ask_save_csv(self) -> None:
-        path = export.ask_path(self, "Export plot data", f"{self.title}.csv", "CSV files (*.csv)")
-        if path:
-            export.save_csv(self.columns(), path)
+    def export_target(self) -> QWidget:
+        return self.widget
+
+    def export_csv(self) -> str:
+        return self.csv_source() if self.csv_source is not None else export.csv_text(self.columns())
 
 
 def _dark(widget: QWidget) -> bool:

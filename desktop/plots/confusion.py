@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.training.messages import Confusion
 from desktop.plots.base import style_plot
-from desktop.plots.export import ask_path, copy_csv, save_csv, save_png
+from desktop.plots.export import Exportable, export_button, matrix_text
 
 MAX_LABELS = 30
 
 
-class ConfusionView(QWidget):
+class ConfusionView(QWidget, Exportable):
+    """Counts per (true, predicted) class; exported as a true x predicted table with the class names."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.widget = pg.PlotWidget(background=None)
@@ -35,11 +37,7 @@ class ConfusionView(QWidget):
         self.classes: list[str] = []
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
-        for text, slot in (("Save PNG…", self._save_png), ("Export CSV…", self._save_csv),
-                           ("Copy data", lambda: copy_csv(self.columns()))):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            top.addWidget(button)
+        top.addWidget(export_button(self))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
@@ -76,12 +74,14 @@ class ConfusionView(QWidget):
     def columns(self) -> dict[str, np.ndarray]:
         return {f"pred {c}": self.matrix[:, j] for j, c in enumerate(self.classes)} if self.matrix.size else {}
 
-    def _save_png(self) -> None:
-        path = ask_path(self, "Save confusion matrix", "confusion.png", "PNG images (*.png)")
-        if path:
-            save_png(self.widget, path)
+    def export_stem(self) -> str:
+        return "confusion"
 
-    def _save_csv(self) -> None:
-        path = ask_path(self, "Export confusion matrix", "confusion.csv", "CSV files (*.csv)")
-        if path:
-            save_csv(self.columns(), path)
+    def export_target(self) -> QWidget:
+        return self.widget
+
+    def export_csv(self) -> str:
+        """Rows: true class; columns: predicted class; cells: counts."""
+        m = self.matrix
+        whole = m.size and np.all(np.isfinite(m)) and np.array_equal(m, np.round(m))
+        return matrix_text(m.astype("int64") if whole else m, self.classes, self.classes, "true \\ predicted")

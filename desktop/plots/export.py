@@ -1,19 +1,41 @@
-"""Saving what a plot shows: PNG of the widget, its data as CSV, both to the clipboard."""
+"""Saving what a plot shows: PNG of the widget, its data as CSV, both to the clipboard.
+
+Every plot and view offers the same Export menu (``MENU``), made by ``export_button``: a view mixes in
+``Exportable`` and says what its file is called (``export_stem``), which widget is pictured
+(``export_target``) and what its data is (``export_csv``). CSV layouts, shared by all views:
+
+- curves: one column per curve beside its x column (``csv_text``);
+- heatmaps and matrices: a label column, then one column per matrix column (``matrix_text``);
+- image grids (feature maps, GAN samples, reconstructions): long format, one row per pixel, the image's keys
+  (channel, sample, kind…) then ``row``, ``col`` (and ``channel`` for colour images), ``value``
+  (``images_text``): images of any size fit one table and every value is kept unscaled;
+- anything else: a header and rows (``table_text``).
+
+Numbers are written with full precision (``repr``), whole numbers as integers, NaN as an empty cell.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QPixmap
+from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton, QWidget
 
 Columns = Mapping[str, np.ndarray]
+MENU = ("Save PNG…", "Export CSV…", "Copy image", "Copy data")
+"""The Export menu of every plot and view, in this order."""
+OVERLAY = "export_overlay"
+"""Object name of an Export button drawn over its view (hidden while the view is pictured)."""
 
 
+# ---- CSV text ------------------------------------------------------------------------------------
 def csv_text(columns: Columns) -> str:
     """Columns side by side (shorter ones padded with blanks); numbers written with full precision."""
     names = list(columns)
@@ -34,6 +56,59 @@ def _cell(values: np.ndarray, i: int) -> str:
     return "" if np.isnan(v) else repr(v)
 
 
+def cell(value: Any) -> str:
+    """One CSV cell: text as it is, integers as integers, other numbers in full precision, NaN/None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    v = float(value)
+    return "" if np.isnan(v) else repr(v)
+
+
+def table_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A header row and the rows under it (cells written by ``cell``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(header))
+    writer.writerows([cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def matrix_text(matrix: np.ndarray, row_labels: Sequence[Any], col_labels: Sequence[Any], corner: str) -> str:
+    """A matrix with its labels: ``corner`` heads the label column, ``col_labels`` the other columns."""
+    m = np.asarray(matrix)
+    header = [corner, *(str(c) for c in col_labels)]
+    return table_text(header, ([label, *m[i].tolist()] for i, label in enumerate(row_labels)))
+
+
+def images_text(keys: Sequence[str], images: Iterable[tuple[Sequence[Any], np.ndarray]]) -> str:
+    """Long format: per image (its key values, an ``(h, w)`` or ``(h, w, c)`` array) one row per value,
+    ``*keys, row, col[, channel], value``. A 1-D array is one row of values."""
+    items = [(list(k), np.asarray(a)) for k, a in images]
+    colour = any(a.ndim == 3 for _, a in items)
+    header = [*keys, "row", "col", *(["channel"] if colour else []), "value"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for key, a in items:
+        a = a.reshape(1, -1) if a.ndim < 2 else a
+        a = a[..., None] if a.ndim == 2 else a
+        h, w, c = a.shape
+        prefix = [cell(k) for k in key]
+        values = [cell(v) for v in a.reshape(-1).tolist()]
+        idx = np.indices((h, w, c)).reshape(3, -1).T.tolist()
+        if colour:
+            writer.writerows([*prefix, r, k, ch, v] for (r, k, ch), v in zip(idx, values, strict=True))
+        else:
+            writer.writerows([*prefix, r, k, v] for (r, k, _ch), v in zip(idx, values, strict=True))
+    return out.getvalue()
+
+
 def read_csv(text: str) -> dict[str, np.ndarray]:
     """The inverse of ``csv_text`` (blanks become NaN); used by tests and by a user reloading a file."""
     rows = list(csv.reader(io.StringIO(text)))
@@ -44,9 +119,19 @@ def read_csv(text: str) -> dict[str, np.ndarray]:
             for j, name in enumerate(names)}
 
 
+def stem(text: str) -> str:
+    """A file name stem from a title: ``"Mean squared error"`` -> ``mean_squared_error``."""
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "plot"
+
+
+# ---- files and the clipboard ---------------------------------------------------------------------
 def save_csv(columns: Columns, path: str | Path) -> Path:
+    return write_text(csv_text(columns), path)
+
+
+def write_text(text: str, path: str | Path) -> Path:
     target = Path(path)
-    target.write_text(csv_text(columns), encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
     return target
 
 
@@ -54,17 +139,132 @@ def copy_csv(columns: Columns) -> None:
     QGuiApplication.clipboard().setText(csv_text(columns))
 
 
+def grab(widget: QWidget) -> QPixmap:
+    """The widget as pixels, without the Export buttons drawn over it."""
+    shown = [b for b in widget.findChildren(QToolButton, OVERLAY) if b.isVisible()]
+    for button in shown:
+        button.hide()
+    try:
+        return widget.grab()
+    finally:
+        for button in shown:
+            button.show()
+
+
 def save_png(widget: QWidget, path: str | Path) -> Path:
     target = Path(path)
-    if not widget.grab().save(str(target), "PNG"):
+    if not grab(widget).save(str(target), "PNG"):
         raise OSError(f"could not write {target}")
     return target
 
 
 def copy_png(widget: QWidget) -> None:
-    QGuiApplication.clipboard().setPixmap(widget.grab())
+    QGuiApplication.clipboard().setPixmap(grab(widget))
 
 
 def ask_path(parent: QWidget, title: str, name: str, pattern: str) -> str:
     chosen, _ = QFileDialog.getSaveFileName(parent, title, name, pattern)
     return chosen
+
+
+# ---- the shared Export menu ----------------------------------------------------------------------
+class Exportable:
+    """Mixin of every plot and view: the Export menu's four actions work on what these three methods say."""
+
+    export_button: QToolButton
+
+    def export_stem(self) -> str:
+        """The default file name without extension (``loss``, ``feature_maps_conv2d_1``)."""
+        raise NotImplementedError
+
+    def export_target(self) -> QWidget:
+        """The widget a PNG shows."""
+        assert isinstance(self, QWidget)
+        return self
+
+    def export_csv(self) -> str:
+        """The data shown, as CSV text (what "Export CSV…" writes and "Copy data" copies)."""
+        raise NotImplementedError
+
+    def export_actions(self) -> dict[str, QAction]:
+        """The Export menu's actions by their text (``MENU``)."""
+        menu = self.export_button.menu()
+        return {a.text(): a for a in menu.actions() if not a.isSeparator()}
+
+    def ask_save_png(self) -> None:
+        assert isinstance(self, QWidget)
+        path = ask_path(self, "Save as PNG", f"{self.export_stem()}.png", "PNG images (*.png)")
+        if path:
+            save_png(self.export_target(), path)
+
+    def ask_save_csv(self) -> None:
+        assert isinstance(self, QWidget)
+        path = ask_path(self, "Export data as CSV", f"{self.export_stem()}.csv", "CSV files (*.csv)")
+        if path:
+            write_text(self.export_csv(), path)
+
+    def copy_image(self) -> None:
+        copy_png(self.export_target())
+
+    def copy_data(self) -> None:
+        QGuiApplication.clipboard().setText(self.export_csv())
+
+
+def export_button(owner: Exportable, parent: QWidget | None = None) -> QToolButton:
+    """The Export button with its menu (``MENU``) for ``owner``; stored as ``owner.export_button``."""
+    button = QToolButton(parent)
+    button.setText("Export")
+    button.setObjectName("export_button")
+    button.setToolTip("Save this plot as PNG or its data as CSV, or copy either")
+    button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+    menu = QMenu(button)
+    slots: tuple[Callable[[], None], ...] = (owner.ask_save_png, owner.ask_save_csv, owner.copy_image,
+                                             owner.copy_data)
+    for i, (text, slot) in enumerate(zip(MENU, slots, strict=True)):
+        if i == 2:
+            menu.addSeparator()
+        menu.addAction(text, slot)
+    button.setMenu(menu)
+    owner.export_button = button
+    return button
+
+
+class _Corner(QObject):
+    """Keeps an overlay button in its host's top-right corner; with ``hover`` shown only under the mouse."""
+
+    def __init__(self, host: QWidget, button: QToolButton, hover: bool) -> None:
+        super().__init__(host)
+        self.host, self.button, self.hover = host, button, hover
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.place()
+        elif self.hover and kind == QEvent.Type.Enter:
+            self.place()
+            self.button.show()
+        elif self.hover and kind == QEvent.Type.Leave and not self.button.menu().isVisible():
+            self.button.hide()
+        return False
+
+    def place(self) -> None:
+        self.button.adjustSize()
+        self.button.move(max(0, self.host.width() - self.button.width() - 2), 2)
+        self.button.raise_()
+
+
+def overlay_button(owner: Exportable, host: QWidget, hover: bool = False) -> QToolButton:
+    """An Export button drawn over ``host``'s top-right corner (for views with no toolbar of their own); left out
+    of the view's PNG. ``hover``: shown only while the mouse is over the view, and the menu is also the view's
+    right-click menu (for pictures whose corner holds a drawing)."""
+    button = export_button(owner, host)
+    button.setObjectName(OVERLAY)
+    button.setAutoRaise(True)
+    corner = _Corner(host, button, hover)
+    host.installEventFilter(corner)
+    corner.place()
+    if hover:
+        button.hide()
+        host.addActions(list(owner.export_actions().values()))
+        host.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    return button

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.plots.export import copy_png, save_png
+from desktop.plots.export import Exportable, export_button, images_text, stem
 
 GAP = 0.12
 """Space between channel tiles, as a fraction of a tile."""
@@ -32,8 +32,11 @@ def normalise(image: np.ndarray) -> np.ndarray:
     return np.nan_to_num((a - lo) / (hi - lo if hi > lo else 1.0))
 
 
-class FeatureMapView(QWidget):
-    """``show_maps(step, maps)`` with maps ``{node name: (h, w, channels)}``; ``set_input`` shows the sample."""
+class FeatureMapView(QWidget, Exportable):
+    """``show_maps(step, maps)`` with maps ``{node name: (h, w, channels)}``; ``set_input`` shows the sample.
+
+    Exports the layer shown: its PNG, and its raw (unscaled) activations in long format, one row per value
+    (``channel, row, col, value``)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,12 +61,7 @@ class FeatureMapView(QWidget):
         top.addWidget(QLabel("Layer"))
         top.addWidget(self.layer)
         top.addWidget(self.caption, 1)
-        for text, slot in (("Save PNG…", self._save), ("Copy image", lambda: copy_png(self.graphics))):
-            from PySide6.QtWidgets import QPushButton
-
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            top.addWidget(button)
+        top.addWidget(export_button(self))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addLayout(top)
@@ -128,9 +126,16 @@ class FeatureMapView(QWidget):
 
     _tile: tuple[int, int] = (0, 0)
 
-    def _save(self) -> None:
-        from desktop.plots.export import ask_path
+    def export_stem(self) -> str:
+        layer = self.layer.currentText()
+        return f"feature_maps_{stem(layer)}" if layer else "feature_maps"
 
-        path = ask_path(self, "Save feature maps", "feature_maps.png", "PNG images (*.png)")
-        if path:
-            save_png(self.graphics, path)
+    def export_target(self) -> QWidget:
+        return self.graphics
+
+    def export_csv(self) -> str:
+        maps = self.maps.get(self.layer.currentText())
+        if maps is None:
+            return images_text(["channel"], [])
+        maps = maps if maps.ndim == 3 else maps.reshape(maps.shape[0], -1, 1)
+        return images_text(["channel"], (([c], maps[:, :, c]) for c in range(maps.shape[2])))

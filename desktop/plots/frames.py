@@ -10,7 +10,9 @@ import numpy as np
 from numpy.typing import NDArray
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from desktop.plots.export import Exportable, export_button, images_text
 
 PLAY_FPS = 25
 
@@ -23,8 +25,10 @@ def to_pixmap(image: NDArray[np.uint8]) -> QPixmap:
     return QPixmap.fromImage(qimage.copy())
 
 
-class FrameView(QWidget):
-    """A frame scaled to fit (aspect kept) with a caption; counts the frames it has shown."""
+class FrameView(QWidget, Exportable):
+    """A frame scaled to fit (aspect kept) with a caption; counts the frames it has shown.
+
+    CSV: the frame shown, long format (``row, col, channel, value``)."""
 
     playback_finished = Signal()
 
@@ -41,8 +45,12 @@ class FrameView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picture, 1)
-        layout.addWidget(self.caption)
+        row = QHBoxLayout()
+        row.addWidget(self.caption, 1)
+        row.addWidget(export_button(self))
+        layout.addLayout(row)
         self.shown = 0
+        self.image: NDArray[np.uint8] | None = None
         self._pixmap: QPixmap | None = None
         self._frames: NDArray[np.uint8] | None = None
         self._index = 0
@@ -53,6 +61,7 @@ class FrameView(QWidget):
 
     def show_frame(self, image: NDArray[np.uint8], caption: str = "") -> None:
         self._pixmap = to_pixmap(image)
+        self.image = image
         self.shown += 1
         self.caption.setText(caption)
         self._fit()
@@ -91,3 +100,13 @@ class FrameView(QWidget):
             return
         self.show_frame(frames[self._index], f"{self.play_caption} · step {self._index}/{len(frames) - 1}")
         self._index += 1
+
+    def export_stem(self) -> str:
+        return "environment_frame"
+
+    def export_target(self) -> QWidget:
+        return self.picture
+
+    def export_csv(self) -> str:
+        frames = [] if self.image is None else [((), np.asarray(self.image)[..., :3])]
+        return images_text([], frames)

@@ -15,6 +15,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QSizePolicy, QWidget
 
+from desktop.plots.export import Exportable, csv_text, overlay_button, stem
+
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599", "#e67700", "#5c940d")
 D_COLOR, G_COLOR = "#2f7cf6", "#e8590c"
 HEALTHY = (-0.1, 0.6)
@@ -68,8 +70,10 @@ def finite_positive(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return x[keep], y[keep]
 
 
-class CurvesPlot(pg.PlotWidget):
-    """A plot of named curves fed from NumPy arrays; ``show`` sets every curve's data at once."""
+class CurvesPlot(pg.PlotWidget, Exportable):
+    """A plot of named curves fed from NumPy arrays; ``show`` sets every curve's data at once.
+
+    CSV: ``step`` and one column per curve (by key), as fed (points a log axis drops included)."""
 
     def __init__(self, title: str, y_label: str, names: Mapping[str, str], log_y: bool = False) -> None:
         super().__init__(background=None, axisItems={"left": LogAxis("left")} if log_y else None)
@@ -86,8 +90,19 @@ class CurvesPlot(pg.PlotWidget):
         self.curves = {key: new_curve(item, label, COLORS[i % len(COLORS)]) for i, (key, label) in
                        enumerate(names.items())}
         self.setMinimumHeight(150)
+        self.stem = f"gan_{stem(title)}"
+        self.shown: tuple[np.ndarray, Mapping[str, np.ndarray]] = (np.zeros(0), {})
+        overlay_button(self, self)
+
+    def export_stem(self) -> str:
+        return self.stem
+
+    def export_csv(self) -> str:
+        x, values = self.shown
+        return csv_text({"step": x, **{key: values[key] for key in self.curves if key in values}})
 
     def show_series(self, x: np.ndarray, values: Mapping[str, np.ndarray]) -> None:
+        self.shown = (x, values)
         for key, curve in self.curves.items():
             y = values.get(key)
             if y is None:
@@ -122,9 +137,10 @@ class OutputsPlot(CurvesPlot):
         item.enableAutoRange(axis="y", enable=False)
 
 
-class GradientNormsPlot(pg.GraphicsLayoutWidget):
+class GradientNormsPlot(pg.GraphicsLayoutWidget, Exportable):
     """Per-layer gradient norms of both networks on a log axis (generator solid, discriminator dashed), the
-    legend beside the plot so that it never hides a curve."""
+    legend beside the plot so that it never hides a curve. CSV: ``step`` and one column per layer
+    (``generator/<node>``, ``discriminator/<node>``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -143,6 +159,15 @@ class GradientNormsPlot(pg.GraphicsLayoutWidget):
         self.addItem(self.legend, row=0, col=1)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.setMinimumHeight(150)
+        self.shown: tuple[np.ndarray, Mapping[str, np.ndarray]] = (np.zeros(0), {})
+        overlay_button(self, self)
+
+    def export_stem(self) -> str:
+        return "gan_gradient_norms"
+
+    def export_csv(self) -> str:
+        x, values = self.shown
+        return csv_text({"step": x, **{key: values[key] for key in self.curves if key in values}})
 
     def set_layers(self, generator: Sequence[str], discriminator: Sequence[str]) -> None:
         """Make one curve per layer (once per run); keys are ``generator/<node>``, ``discriminator/<node>``."""
@@ -159,6 +184,7 @@ class GradientNormsPlot(pg.GraphicsLayoutWidget):
                 self.legend.addItem(curve, f"{tag} {layer}")
 
     def show_series(self, x: np.ndarray, values: Mapping[str, np.ndarray]) -> None:
+        self.shown = (x, values)
         for key, y in values.items():
             curve = self.curves.get(key)
             if curve is not None:

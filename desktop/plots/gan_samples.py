@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop.plots.export import Exportable, export_button, images_text, stem, table_text
 from desktop.plots.gan_curves import cache_axes
 
 REAL_BRUSH = (120, 120, 120, 90)
@@ -42,12 +43,19 @@ def as_rows(samples: np.ndarray) -> np.ndarray:
     return to_unit(flat, (lo, hi))
 
 
-class SampleView(QWidget):
-    """One picture (``ImageItem``, rows top-down) or a scatter of real (grey) and generated (orange) points."""
+class SampleView(QWidget, Exportable):
+    """One picture (``ImageItem``, rows top-down) or a scatter of real (grey) and generated (orange) points.
 
-    def __init__(self, title: str) -> None:
+    CSV: the generator's samples as it sent them (``samples``, unscaled): images in long format
+    (``sample, row, col[, channel], value``), 2-D points as ``kind, x, y`` (real and generated), other samples
+    one flattened sample per image row."""
+
+    def __init__(self, title: str, file_stem: str | None = None) -> None:
         super().__init__()
         self.caption = QLabel(f"<b>{title}</b>")
+        self.stem = file_stem or stem(title)
+        self.samples: np.ndarray | None = None
+        self.real_points: np.ndarray | None = None
         self.plot = pg.PlotWidget(background=None)
         self.item: pg.PlotItem = self.plot.getPlotItem()
         self.item.setAspectLocked(True)
@@ -64,7 +72,10 @@ class SampleView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
-        box.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(export_button(self))
+        box.addLayout(top)
         box.addWidget(self.plot, 1)
 
     def _set_mode(self, mode: str) -> None:
@@ -116,7 +127,27 @@ class SampleView(QWidget):
         x, _ = self.fake.getData()
         return 0 if x is None else len(x)
 
+    def export_stem(self) -> str:
+        return self.stem
+
+    def export_target(self) -> QWidget:
+        return self.plot
+
+    def export_csv(self) -> str:
+        samples = self.samples
+        if samples is None:
+            picture = self.image.image if self.mode == "image" else None
+            return images_text([], [] if picture is None else [((), picture)])
+        if samples.ndim == 2 and samples.shape[1] == 2:
+            real = [] if self.real_points is None else [["real", *p] for p in self.real_points.tolist()]
+            return table_text(["kind", "x", "y"], [*real, *(["generated", *p] for p in samples.tolist())])
+        if is_image(tuple(samples.shape[1:])):
+            images = samples[..., 0] if samples.ndim == 4 and samples.shape[-1] == 1 else samples
+            return images_text(["sample"], (([i], a) for i, a in enumerate(images)))
+        return images_text(["sample"], (([i], a.reshape(-1)) for i, a in enumerate(samples)))
+
     def clear(self) -> None:
+        self.samples = self.real_points = None
         self.image.clear()
         self.real.setData([], [])
         self.fake.setData([], [])
@@ -126,6 +157,7 @@ class SampleView(QWidget):
 
 def show_samples(view: SampleView, samples: np.ndarray, grid: np.ndarray | None, real: np.ndarray | None) -> None:
     """Fixed-seed samples as the worker sent them: its tiled grid, a scatter, or one row per sample."""
+    view.samples, view.real_points = np.asarray(samples), real
     if grid is not None:
         view.show_picture(grid)
     elif samples.ndim == 2 and samples.shape[1] == 2:
@@ -136,6 +168,7 @@ def show_samples(view: SampleView, samples: np.ndarray, grid: np.ndarray | None,
 
 def show_interpolation(view: SampleView, samples: np.ndarray, real: np.ndarray | None) -> None:
     """The path between two seeds: images in one strip, or the 2-D path over the real points."""
+    view.samples, view.real_points = np.asarray(samples), real
     shape = tuple(samples.shape[1:])
     if is_image(shape):
         value_range = (float(real.min()), float(real.max())) if real is not None and len(real) else (

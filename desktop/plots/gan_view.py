@@ -37,7 +37,8 @@ class GanView(QWidget):
         self.banner.hide()
         self.losses, self.outputs, self.meter = LossPlot(), OutputsPlot(), BalanceMeter()
         self.gradients = GradientNormsPlot()
-        self.samples, self.interpolation = SampleView("Samples from fixed seeds"), SampleView("Latent interpolation")
+        self.samples, self.interpolation = (SampleView("Samples from fixed seeds", "gan_samples"),
+                                                  SampleView("Latent interpolation", "gan_interpolation"))
         self._seen: dict[str, Any] = {}
         self._arrange()
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSplitter, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from desktop.plots.base import CurveSpec, LivePlot, style_plot
 from desktop.plots.data import layer_health  # noqa: F401  (re-exported)
-from desktop.plots.export import ask_path, copy_csv, copy_png, save_csv, save_png
+from desktop.plots.export import Exportable, export_button, matrix_text
 
 MAX_COLUMNS = 1500
 """Heatmap columns drawn at most (older steps are strided)."""
@@ -39,12 +39,16 @@ def heat_matrix(arrays: Mapping[str, np.ndarray], layers: Sequence[str]) -> tupl
     return matrix, steps[cols]
 
 
-class GradientsView(QWidget):
-    """Norm curves (log y) above a heatmap with layers on the y axis, input side at the top."""
+class GradientsView(QWidget, Exportable):
+    """Norm curves (log y) above a heatmap with layers on the y axis, input side at the top.
+
+    The curves export through their own plot; this view's Export menu is the heatmap's: its PNG, and as CSV
+    the norm of every layer (columns) at every recorded step (rows), unstrided and not logged."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.curves = LivePlot("Gradient norm per layer", "step", "‖gradient‖", log_y=True, smoothing=True)
+        self.curves = LivePlot("Gradient norm per layer", "step", "‖gradient‖", log_y=True, smoothing=True,
+                               stem="gradient_norms")
         self.curves.setObjectName("plot_gradients")
         self.heat = pg.PlotWidget(background=None)
         self.heat_item = self.heat.getPlotItem()
@@ -62,7 +66,7 @@ class GradientsView(QWidget):
         heat_layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         row.addWidget(QLabel("<b>Layer × step heatmap</b> (log10 of the norm; input side at the top)"), 1)
-        row.addWidget(self._heat_export())
+        row.addWidget(export_button(self))
         heat_layout.addLayout(row)
         heat_layout.addWidget(self.heat, 1)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -78,6 +82,7 @@ class GradientsView(QWidget):
         self.matrix = np.zeros((0, 0))
         self.steps = np.empty(0)
         self._shown = -1
+        self._arrays: Mapping[str, np.ndarray] = {}
 
     def show_run(self, arrays: Mapping[str, np.ndarray]) -> None:
         layers = grad_layers(arrays)
@@ -96,6 +101,7 @@ class GradientsView(QWidget):
             self._draw_heat(arrays)
 
     def _draw_heat(self, arrays: Mapping[str, np.ndarray]) -> None:
+        self._arrays = arrays
         matrix, steps = heat_matrix(arrays, self.layers)
         self.matrix, self.steps = matrix, steps
         if not matrix.size:
@@ -112,37 +118,18 @@ class GradientsView(QWidget):
         ticks = [(i + 0.5, name) for i, name in enumerate(self.layers)]
         self.heat_item.getAxis("left").setTicks([ticks])
 
-    def _heat_export(self) -> QToolButton:
-        button = QToolButton()
-        button.setText("Export")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(button)
-        menu.addAction("Save as PNG…", lambda: self._ask("png"))
-        menu.addAction("Export data as CSV…", lambda: self._ask("csv"))
-        menu.addSeparator()
-        menu.addAction("Copy image", lambda: copy_png(self.heat))
-        menu.addAction("Copy data (CSV)", self.copy_heat)
-        button.setMenu(menu)
-        return button
+    def export_stem(self) -> str:
+        return "gradient_heatmap"
 
-    def _ask(self, kind: str) -> None:
-        pattern = "PNG images (*.png)" if kind == "png" else "CSV files (*.csv)"
-        path = ask_path(self, "Export gradient heatmap", f"gradient_heatmap.{kind}", pattern)
-        if path and kind == "png":
-            save_png(self.heat, path)
-        elif path:
-            self.save_heat_csv(path)
+    def export_target(self) -> QWidget:
+        return self.heat
 
-    def heat_columns(self) -> dict[str, np.ndarray]:
-        if not self.matrix.size:
-            return {}
-        return {"step": self.steps, **{name: self.matrix[i] for i, name in enumerate(self.layers)}}
-
-    def save_heat_csv(self, path: str) -> None:
-        save_csv(self.heat_columns(), path)
-
-    def copy_heat(self) -> None:
-        copy_csv(self.heat_columns())
+    def export_csv(self) -> str:
+        arrays, layers = self._arrays, self.layers
+        steps = arrays.get("grad/x", np.empty(0))
+        n = min([len(steps), *(len(arrays[f"grad/{name}"]) for name in layers)]) if layers else 0
+        norms = np.vstack([arrays[f"grad/{name}"][:n] for name in layers]).T if n else np.zeros((0, len(layers)))
+        return matrix_text(norms, steps[:n].tolist(), layers, "step")
 
 
 def _layer_color(i: int, n: int) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from core.training.messages import Weights
 from desktop.plots.base import CurveSpec, LivePlot
+from desktop.plots.export import stem, table_text
 
 MAX_EPOCHS_SHOWN = 30
 
@@ -27,9 +28,11 @@ class HistogramView(QWidget):
         self.kind.setObjectName("histogram_kind")
         self.kind.addItems(["weights", "biases"])
         self.kind.currentTextChanged.connect(lambda _t: self._redraw(force=True))
-        self.plot = LivePlot("Weight distribution per epoch", "weight value", "count", smoothing=False)
+        self.plot = LivePlot("Weight distribution per epoch", "weight value", "count", smoothing=False,
+                             csv_source=self.bins_csv)
+        self.plot.stem = "weight_histograms"
         self.plot.setObjectName("plot_histograms")
-        self.norms = LivePlot("Weight norm per layer", "epoch", "‖w‖", smoothing=False)
+        self.norms = LivePlot("Weight norm per layer", "epoch", "‖w‖", smoothing=False, stem="weight_norms")
         self.caption = QLabel("Turn on “Weight histograms” under Monitors to see how each layer's weights move.")
         self.caption.setWordWrap(True)
         top = QHBoxLayout()
@@ -60,11 +63,15 @@ class HistogramView(QWidget):
             self.layer.blockSignals(False)
         self._redraw()
 
+    def _stem(self) -> str:
+        return f"weight_histograms_{stem(self.layer.currentText())}_{self.kind.currentText()}"
+
     def _redraw(self, force: bool = False) -> None:
         key = (len(self.messages), self.layer.currentText(), self.kind.currentText())
         if key == self._drawn and not force:
             return
         self._drawn = key
+        self.plot.stem = self._stem()
         self.plot.remove_curves()
         name = self.layer.currentText()
         biases = self.kind.currentText() == "biases"
@@ -82,6 +89,18 @@ class HistogramView(QWidget):
         elif name:
             self.caption.setText(f"{name} has no {self.kind.currentText()}")
         self._draw_norms()
+
+    def bins_csv(self) -> str:
+        """The layer's histogram at every epoch recorded: ``epoch, bin_start, bin_end, count`` (the plot draws
+        the last ``MAX_EPOCHS_SHOWN`` at their bin centres)."""
+        name, kind = self.layer.currentText(), self.kind.currentText()
+        rows = []
+        for msg in self.messages:
+            table = getattr(msg, "bias_histograms", {}) if kind == "biases" else msg.histograms
+            if name in table:
+                counts, edges = (np.asarray(a) for a in table[name])
+                rows += [[msg.epoch + 1, edges[i], edges[i + 1], counts[i]] for i in range(len(counts))]
+        return table_text(["epoch", "bin_start", "bin_end", "count"], rows)
 
     def _draw_norms(self) -> None:
         names = [self.layer.itemText(i) for i in range(self.layer.count())]

@@ -44,7 +44,7 @@ class MetricsView(QWidget):
         if plot is None:
             self.empty.hide()
             title = TITLES.get(metric, metric.replace("_", " ").capitalize())
-            plot = LivePlot(title, "epoch", title.lower(), log_y=False)
+            plot = LivePlot(title, "epoch", title.lower(), log_y=False, stem=metric)
             plot.setObjectName(f"plot_{metric}")
             i = len(self.plots)
             self.grid.addWidget(plot, i // self.COLUMNS, i % self.COLUMNS)

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.plots.base import add_legend, color, style_plot
+from desktop.plots.export import Exportable, csv_text, export_button
 
 MA_WINDOW = 50
 REDRAW_SHARE = 9.0
@@ -61,8 +62,11 @@ def snapshot(series: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return x[:n], {name: v[:n] for name, v in values.items()}
 
 
-class RLCurves(QWidget):
-    """Six small plots in a grid; ``refresh(history)`` updates them when the episode count changed."""
+class RLCurves(QWidget, Exportable):
+    """Six small plots in a grid; ``refresh(history)`` updates them when the episode count changed.
+
+    CSV: ``episode`` and one column per episode curve (return, its moving average, length, epsilon or entropy,
+    loss, mean Q), then ``update`` and one column per layer's gradient norm (padded with blanks)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,9 +93,17 @@ class RLCurves(QWidget):
         self.grad_legend: pg.LegendItem | None = None
         self.grad_curves: dict[str, pg.PlotDataItem] = {}
         self._seen = (-1, -1)
+        self.shown: dict[str, np.ndarray] = {}
+        self.shown_gradients: dict[str, np.ndarray] = {}
+        bar = QHBoxLayout()
+        bar.setContentsMargins(4, 0, 4, 0)
+        bar.addWidget(QLabel("<b>Training curves</b>"), 1)
+        bar.addWidget(export_button(self))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view)
+        layout.setSpacing(2)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
 
     def clear(self) -> None:
         for curve in (*self.curves.values(), *self.grad_curves.values()):
@@ -99,6 +111,7 @@ class RLCurves(QWidget):
         self.items["epsilon"].setTitle("Epsilon")
         self.items["mean_q"].setTitle("Mean Q estimate")
         self._seen = (-1, -1)
+        self.shown, self.shown_gradients = {}, {}
 
     def points(self, key: str = "return") -> int:
         """How many points curve ``key`` holds (before downsampling)."""
@@ -139,12 +152,18 @@ class RLCurves(QWidget):
                 self.curves[key].setData(x, y, connect="finite")
         if len(x) and not np.isfinite(values.get("mean_q", np.zeros(0))).any():
             self.items["mean_q"].setTitle("Mean Q estimate — none: this agent learns a policy")
+        self.shown = {"episode": x, **{k: values[k] for k in ("return",) if k in values}}
         if "return" in values:
-            self.curves["return_ma"].setData(x, moving_average(values["return"]), connect="finite")
+            self.shown[f"return mean of last {MA_WINDOW}"] = average = moving_average(values["return"])
+            self.curves["return_ma"].setData(x, average, connect="finite")
+        entropy = values.get("epsilon") is values.get("entropy")
+        self.shown.update({"entropy" if k == "epsilon" and entropy else k: values[k]
+                           for k in ("length", "epsilon", "loss", "mean_q") if k in values})
         self._gradients(history.gradients)
 
     def _gradients(self, series: Any) -> None:
         x, values = snapshot(series)
+        self.shown_gradients = {"update": x, **{f"gradient {name}": y for name, y in values.items()}}
         for i, (name, y) in enumerate(values.items()):
             curve = self.grad_curves.get(name)
             if curve is None:
@@ -154,3 +173,12 @@ class RLCurves(QWidget):
                 self.grad_curves[name] = curve
             keep = np.isfinite(y) & (y > 0)
             curve.setData(x[keep], y[keep])
+
+    def export_stem(self) -> str:
+        return "rl_curves"
+
+    def export_target(self) -> QWidget:
+        return self.view
+
+    def export_csv(self) -> str:
+        return csv_text({**self.shown, **self.shown_gradients})

@@ -10,6 +10,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from desktop.plots.export import Exportable, export_button, table_text
+
 VIRIDIS = ("#440154", "#3b528b", "#21918c", "#5ec962", "#fde725")
 HOLE, CLIFF, GOAL = QColor("#1f2633"), QColor("#5c1a1a"), QColor("#e9ecef")
 MARGIN = 6.0
@@ -24,8 +26,11 @@ def heat(t: float) -> QColor:
                            a.blueF() + f * (b.blueF() - a.blueF()))
 
 
-class GridWidget(QWidget):
-    """Shows one ``solve`` answer of ``core.rl.jobs`` (rows, cols, values, arrows, letters, labels)."""
+class GridWidget(QWidget, Exportable):
+    """Shows one ``solve`` answer of ``core.rl.jobs`` (rows, cols, values, arrows, letters, labels).
+
+    Its Export button (``export_button``) is placed by the view holding the grid. CSV: one row per cell,
+    ``state, row, col, letter, value, policy`` (the greedy action's name; empty where the episode ends)."""
 
     cell_clicked = Signal(int, int)
 
@@ -39,8 +44,11 @@ class GridWidget(QWidget):
         self.letters: list[str] = []
         self.labels: list[list[str]] = []
         self.selected: tuple[int, int] | None = None
+        self.answer: dict[str, Any] | None = None
+        export_button(self)
 
     def set_grid(self, answer: dict[str, Any] | None) -> None:
+        self.answer = answer
         if answer is None:
             self.rows = self.cols = 0
         else:
@@ -49,6 +57,26 @@ class GridWidget(QWidget):
             self.arrows, self.letters, self.labels = answer["arrows"], answer["letters"], answer["labels"]
         self.selected = None
         self.update()
+
+    def export_stem(self) -> str:
+        answer = self.answer or {}
+        parts = ("mdp", answer.get("env"), answer.get("method"))
+        return "_".join(str(p).lower().replace("-", "_") for p in parts if p)
+
+    def export_csv(self) -> str:
+        answer = self.answer or {}
+        states, policy = answer.get("cell_states"), answer.get("policy")
+        names = answer.get("action_names") or []
+        rows = []
+        for r in range(self.rows):
+            for c in range(self.cols):
+                state = int(states[r][c]) if states is not None else r * self.cols + c
+                acts = (self.arrows and self.arrows[r][c] is not None) or (r < len(self.labels) and self.labels[r][c])
+                action = int(policy[state]) if acts and policy is not None else None
+                name = "" if action is None else names[action] if action < len(names) else str(action)
+                letter = self.letters[r][c] if r < len(self.letters) else ""
+                rows.append([state, r, c, letter, float(self.values[r, c]), name])
+        return table_text(["state", "row", "col", "letter", "value", "policy"], rows)
 
     def arrow_count(self) -> int:
         return sum(a is not None for row in self.arrows for a in row)

@@ -7,13 +7,16 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.plots.base import add_legend, color, style_plot
+from desktop.plots.export import Exportable, export_button, matrix_text
 
 
-class QTableView(QWidget):
-    """``show_snapshot(snap, action_names)`` draws a ``QTableSnapshot``; the gap curves grow a point per snapshot."""
+class QTableView(QWidget, Exportable):
+    """``show_snapshot(snap, action_names)`` draws a ``QTableSnapshot``; the gap curves grow a point per snapshot.
+
+    CSV: the Q-table shown, one row per state and one column per action."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,11 +44,16 @@ class QTableView(QWidget):
         layout.addWidget(self.view, 1)
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 2)
-        layout.addWidget(self.caption)
+        row = QHBoxLayout()
+        row.addWidget(self.caption, 1)
+        row.addWidget(export_button(self))
+        layout.addLayout(row)
         self.episodes: list[float] = []
         self.gaps: list[float] = []
         self.matches: list[float] = []
         self.last: Any = None
+        self.q = np.zeros((0, 0))
+        self.action_names: tuple[str, ...] = ()
 
     def _curve(self, i: int, name: str) -> pg.PlotDataItem:
         curve = self.gap.plot([], [], pen=pg.mkPen(color(i), width=2), symbol="o", symbolSize=4,
@@ -56,6 +64,7 @@ class QTableView(QWidget):
 
     def clear(self) -> None:
         self.episodes, self.gaps, self.matches, self.last = [], [], [], None
+        self.q = np.zeros((0, 0))
         self.image.clear()
         self.value_gap.setData([], [])
         self.match.setData([], [])
@@ -66,6 +75,7 @@ class QTableView(QWidget):
             return
         self.last = snap
         q = np.asarray(snap.q, dtype=np.float64)
+        self.q, self.action_names = q, tuple(action_names)
         low, high = float(q.min()), float(q.max())
         self.image.setImage(q, autoLevels=False, levels=(low, high if high > low else low + 1e-9))
         self.bar.setLevels((low, high if high > low else low + 1e-9))
@@ -80,3 +90,13 @@ class QTableView(QWidget):
             self.caption.setText(f"Episode {snap.episode}: learned values are at most {snap.value_gap:.3f} from "
                                  f"the exact ones; the greedy action is optimal in "
                                  f"{100 * (snap.policy_match or 0):.0f}% of the states.")
+
+    def export_stem(self) -> str:
+        return "q_table"
+
+    def export_target(self) -> QWidget:
+        return self.view
+
+    def export_csv(self) -> str:
+        names = [self.action_names[a] if a < len(self.action_names) else f"action {a}" for a in range(self.q.shape[1])]
+        return matrix_text(self.q, list(range(len(self.q))), names, "state")

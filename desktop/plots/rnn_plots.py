@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop.plots.export import Exportable, csv_text, export_button, matrix_text, overlay_button, stem
 from desktop.plots.gan_curves import LogAxis, add_legend, cache_axes
 
 COLORS = ("#2f7cf6", "#e8590c", "#2b9348", "#c2255c", "#7048e8", "#0c8599")
@@ -17,12 +18,15 @@ UNIT = "viridis"
 """Sequential map for gate activations in [0, 1]."""
 
 
-class Heatmap(QWidget):
-    """An ``(T, units)`` array drawn with time to the right and units downwards, with its colour bar."""
+class Heatmap(QWidget, Exportable):
+    """An ``(T, units)`` array drawn with time to the right and units downwards, with its colour bar.
+
+    CSV: as drawn, one row per unit (0..) and one column per time step (1..T)."""
 
     def __init__(self, title: str, signed: bool = True) -> None:
         super().__init__()
         self.caption = QLabel(f"<b>{title}</b>")
+        self.stem = "rnn_" + stem(" ".join(title.split()[:2]))  # "Hidden state hₜ" -> rnn_hidden_state
         self.plot = pg.PlotWidget(background=None)
         self.item: pg.PlotItem = self.plot.getPlotItem()
         self.item.setLabel("bottom", "time step")
@@ -40,8 +44,22 @@ class Heatmap(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(1)
-        box.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(export_button(self))
+        box.addLayout(top)
         box.addWidget(self.plot, 1)
+
+    def export_stem(self) -> str:
+        return self.stem
+
+    def export_target(self) -> QWidget:
+        return self.plot
+
+    def export_csv(self) -> str:
+        values = np.zeros((0, 0)) if self.values is None else self.values
+        steps, units = values.shape
+        return matrix_text(values.T, list(range(units)), list(range(1, steps + 1)), "unit \\ time step")
 
     def show_values(self, values: np.ndarray) -> None:
         """``values`` is ``(T, units)``; the image is its transpose (rows = units, columns = time steps)."""
@@ -67,8 +85,10 @@ class Heatmap(QWidget):
         return int(steps), int(units)
 
 
-class GradientThroughTime(pg.PlotWidget):
-    """||dL/dh_t|| at each time step (1..T) on a log axis, one curve per inspected variant."""
+class GradientThroughTime(pg.PlotWidget, Exportable):
+    """||dL/dh_t|| at each time step (1..T) on a log axis, one curve per inspected variant.
+
+    CSV: ``time step`` and one column per trace, every step as fed (a zero the log axis leaves out included)."""
 
     def __init__(self) -> None:
         super().__init__(background=None, axisItems={"left": LogAxis("left")})
@@ -82,11 +102,21 @@ class GradientThroughTime(pg.PlotWidget):
         item.setLogMode(False, True)
         add_legend(item).setOffset((8, 8))  # top left: gradients fade towards the early steps
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self.norms: dict[str, np.ndarray] = {}
         self.setMinimumHeight(160)
+        overlay_button(self, self)
+
+    def export_stem(self) -> str:
+        return "rnn_gradient_through_time"
+
+    def export_csv(self) -> str:
+        steps = max((len(y) for y in self.norms.values()), default=0)
+        return csv_text({"time step": np.arange(1, steps + 1), **self.norms})
 
     def show_trace(self, label: str, norms: np.ndarray) -> None:
         """Draw (or replace) the curve ``label``; steps whose gradient is exactly zero are left out."""
         y = np.asarray(norms, dtype="float64")
+        self.norms[label] = y
         x = np.arange(1, len(y) + 1, dtype="float64")
         keep = np.isfinite(y) & (y > 0)
         curve = self.curves.get(label)
@@ -104,7 +134,7 @@ class GradientThroughTime(pg.PlotWidget):
         for curve in self.curves.values():
             item.removeItem(curve)
         item.legend.clear()
-        self.curves = {}
+        self.curves, self.norms = {}, {}
 
     def points(self, label: str) -> int:
         x, _ = self.curves[label].getData()

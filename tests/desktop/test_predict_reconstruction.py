@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from core.graph.model import Graph
 from core.training.predict import image_shape, reconstruction_errors, reconstructs_input
-from desktop.panels import reconstruction
 from desktop.panels.predict import PredictPanel
 from desktop.panels.reconstruction import PAIRS, TILE, ReconstructionView
 from tests.desktop.test_training_panel import TIMEOUT, chain, open_window
@@ -69,10 +68,10 @@ def test_view_draws_pairs_on_the_inputs_scale(qtbot: QtBot, tmp_path: Path, monk
     first_in, first_out = view.images[0]
     assert first_out.pixelColor(0, 0).value() > first_in.pixelColor(0, 0).value()
     target = tmp_path / "pairs.png"
-    monkeypatch.setattr(reconstruction, "ask_path", lambda *a: str(target))
-    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    monkeypatch.setattr("desktop.plots.export.ask_path", lambda *a: str(target))
+    view.export_actions()["Save PNG…"].trigger()
     assert not QImage(str(target)).isNull()
-    qtbot.mouseClick(view.copy_button, Qt.MouseButton.LeftButton)
+    view.export_actions()["Copy image"].trigger()
     assert not QGuiApplication.clipboard().pixmap().isNull()
 
 
