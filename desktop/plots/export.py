@@ -12,23 +12,30 @@ Every plot and view offers the same Export menu (``MENU``), made by ``export_but
 - anything else: a header and rows (``table_text``).
 
 Numbers are written with full precision (``repr``), whole numbers as integers, NaN as an empty cell.
+
+NumPy is imported inside the functions: the Learn dock's diagrams use this module at start-up, before
+anything needs NumPy.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QPixmap
 from PySide6.QtWidgets import QFileDialog, QMenu, QToolButton, QWidget
 
-Columns = Mapping[str, np.ndarray]
+if TYPE_CHECKING:
+    import numpy as np
+
+Columns = Mapping[str, Any]
+"""Name -> a 1-D array (or sequence) of numbers."""
 MENU = ("Save PNG…", "Export CSV…", "Copy image", "Copy data")
 """The Export menu of every plot and view, in this order."""
 OVERLAY = "export_overlay"
@@ -38,6 +45,8 @@ OVERLAY = "export_overlay"
 # ---- CSV text ------------------------------------------------------------------------------------
 def csv_text(columns: Columns) -> str:
     """Columns side by side (shorter ones padded with blanks); numbers written with full precision."""
+    import numpy as np
+
     names = list(columns)
     arrays = [np.asarray(columns[n]).reshape(-1) for n in names]
     rows = max((len(a) for a in arrays), default=0)
@@ -53,7 +62,7 @@ def _cell(values: np.ndarray, i: int) -> str:
     if i >= len(values):
         return ""
     v = float(values[i])
-    return "" if np.isnan(v) else repr(v)
+    return "" if v != v else repr(v)
 
 
 def cell(value: Any) -> str:
@@ -62,12 +71,10 @@ def cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool | np.bool_):
-        return str(int(value))
-    if isinstance(value, int | np.integer):
+    if isinstance(value, numbers.Integral):  # NumPy's integers included
         return str(int(value))
     v = float(value)
-    return "" if np.isnan(v) else repr(v)
+    return "" if v != v else repr(v)
 
 
 def table_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
@@ -81,6 +88,8 @@ def table_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 def matrix_text(matrix: np.ndarray, row_labels: Sequence[Any], col_labels: Sequence[Any], corner: str) -> str:
     """A matrix with its labels: ``corner`` heads the label column, ``col_labels`` the other columns."""
+    import numpy as np
+
     m = np.asarray(matrix)
     header = [corner, *(str(c) for c in col_labels)]
     return table_text(header, ([label, *m[i].tolist()] for i, label in enumerate(row_labels)))
@@ -89,6 +98,8 @@ def matrix_text(matrix: np.ndarray, row_labels: Sequence[Any], col_labels: Seque
 def images_text(keys: Sequence[str], images: Iterable[tuple[Sequence[Any], np.ndarray]]) -> str:
     """Long format: per image (its key values, an ``(h, w)`` or ``(h, w, c)`` array) one row per value,
     ``*keys, row, col[, channel], value``. A 1-D array is one row of values."""
+    import numpy as np
+
     items = [(list(k), np.asarray(a)) for k, a in images]
     colour = any(a.ndim == 3 for _, a in items)
     header = [*keys, "row", "col", *(["channel"] if colour else []), "value"]
@@ -111,6 +122,8 @@ def images_text(keys: Sequence[str], images: Iterable[tuple[Sequence[Any], np.nd
 
 def read_csv(text: str) -> dict[str, np.ndarray]:
     """The inverse of ``csv_text`` (blanks become NaN); used by tests and by a user reloading a file."""
+    import numpy as np
+
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         return {}

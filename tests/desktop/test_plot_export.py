@@ -588,3 +588,13 @@ def test_overlay_buttons_stay_out_of_the_picture(qtbot: Any) -> None:
     assert not diagram_view.export_button.isVisible()  # a diagram shows it only under the mouse
     assert diagram_view.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
     assert [a.text() for a in diagram_view.actions()] == list(MENU)
+
+
+def test_the_learn_diagrams_export_without_numpy_at_start_up() -> None:
+    """The Learn dock is built at start-up: its diagrams' Export menu must not bring NumPy in."""
+    import subprocess
+    import sys
+
+    code = "import sys, desktop.panels.learn_diagrams; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
