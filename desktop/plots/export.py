@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import numbers
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -102,22 +103,35 @@ def images_text(keys: Sequence[str], images: Iterable[tuple[Sequence[Any], np.nd
 
     items = [(list(k), np.asarray(a)) for k, a in images]
     colour = any(a.ndim == 3 for _, a in items)
-    header = [*keys, "row", "col", *(["channel"] if colour else []), "value"]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    csv.writer(out, lineterminator="\n").writerow([*keys, "row", "col", *(["channel"] if colour else []), "value"])
     for key, a in items:
         a = a.reshape(1, -1) if a.ndim < 2 else a
         a = a[..., None] if a.ndim == 2 else a
-        h, w, c = a.shape
-        prefix = [cell(k) for k in key]
-        values = [cell(v) for v in a.reshape(-1).tolist()]
-        idx = np.indices((h, w, c)).reshape(3, -1).T.tolist()
+        prefix = _line([cell(k) for k in key])
+        values = _numbers(a.reshape(-1))
+        places = itertools.product(range(a.shape[0]), range(a.shape[1]), range(a.shape[2]))
         if colour:
-            writer.writerows([*prefix, r, k, ch, v] for (r, k, ch), v in zip(idx, values, strict=True))
+            out.writelines(f"{prefix}{r},{k},{ch},{v}\n" for (r, k, ch), v in zip(places, values, strict=True))
         else:
-            writer.writerows([*prefix, r, k, v] for (r, k, _ch), v in zip(idx, values, strict=True))
+            out.writelines(f"{prefix}{r},{k},{v}\n" for (r, k, _ch), v in zip(places, values, strict=True))
     return out.getvalue()
+
+
+def _line(cells: list[str]) -> str:
+    """CSV cells (quoted where needed) and a trailing comma; empty for no cells."""
+    if not cells:
+        return ""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(cells)
+    return out.getvalue() + ","
+
+
+def _numbers(values: np.ndarray) -> list[str]:
+    """Cells of a 1-D array, fast: integers as integers, floats in full precision, NaN empty."""
+    if values.dtype.kind in "iub":
+        return [str(v) for v in values.astype("int64").tolist()]
+    return ["" if v != v else repr(v) for v in values.astype("float64").tolist()]
 
 
 def read_csv(text: str) -> dict[str, np.ndarray]:
