@@ -19,6 +19,7 @@ from core.training.messages import Failed, Finished
 from core.training.runstore import new_record
 from desktop.panels.health_banner import flagged_layers
 from desktop.panels.predict import PredictPanel
+from desktop.panels.run_curves import last_norms, stored_learning_rates
 from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
@@ -183,6 +184,7 @@ class TrainingDocks(QObject):
                 self._data_edited(self.panel.data.recipe())
         finally:
             self._quiet = False
+        self.variants.cancel()  # another project: no more of the old one's variants
         self._histories.clear()
         self.current = None
         self.overlay.clear()
@@ -267,7 +269,7 @@ class TrainingDocks(QObject):
         self._settings_edited()
         self._data_edited(self.panel.data.recipe())
         graph, data, run_dir = self.window.document.graph, self.panel.data.recipe(), self.session.new_run_dir()
-        self.begin(graph, data, config, run_dir, new_record(self.project(), config, run_dir, graph.to_dict(), data))
+        self._begin(graph, data, config, run_dir, new_record(self.project(), config, run_dir, graph.to_dict(), data))
 
     def resume(self, run_id: str) -> None:
         """Train the rest of a stopped or failed run from its checkpoint kept in the project (the same run)."""
@@ -278,9 +280,13 @@ class TrainingDocks(QObject):
             self.start()
         elif plan is not None:
             resume, record, run_dir = plan
-            self.begin(resume.graph, resume.data, resume.config, run_dir, record, resume=True)
+            self._begin(resume.graph, resume.data, resume.config, run_dir, record, resume=True)
 
-    def begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any,
+    def begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any) -> None:
+        """Start a new run of ``graph`` kept as ``record`` (the variant queue's way in: the same path as Start)."""
+        self._begin(graph, data, config, run_dir, record)
+
+    def _begin(self, graph: Any, data: dict[str, Any], config: Any, run_dir: Path, record: Any,
                resume: bool = False) -> None:
         self.current, self.live_run_id = None, None
         self.overlay.clear()
@@ -331,8 +337,13 @@ class TrainingDocks(QObject):
         return refused
 
     def _reload_settings(self) -> None:
+        """Show the project's settings and data in the forms again (no edit: nothing is pushed)."""
         self._reload_form()
-        self._reload_data()
+        self._quiet = True
+        try:
+            self._reload_data()
+        finally:
+            self._quiet = False
 
     def toggle_pause(self) -> None:
         run = self.session.run
@@ -381,10 +392,13 @@ class TrainingDocks(QObject):
         return self._histories[run_id]
 
     def curves(self) -> list[RunCurves]:
-        """The current run first, then the ticked runs to overlay."""
+        """The current run first, then the ticked runs to overlay. A live run that ended and was ticked (as the
+        variant queue does) is drawn as the stored run it became, with its name in the legend."""
         out: list[RunCurves] = []
         s = self.session
-        if self.current is None and s.run is not None:
+        ticked = self.runs.ticked()
+        live = self.current is None and s.run is not None and not (s.run.done and self.live_run_id in ticked)
+        if live:
             arrays = live_arrays(s.run.history)
             if s.config is not None and len(arrays.get("epoch/x", ())):
                 from desktop.panels.dashboard import learning_rates
@@ -393,10 +407,10 @@ class TrainingDocks(QObject):
             out.append(RunCurves("live", "current run", arrays, s.progress.batches))
         project = self.project()
         known = {r.id: r for r in project.runs}
-        skip = {self.current, self.live_run_id if self.current is None else None}
+        skip = {self.current, self.live_run_id if live else None}
         if self.current in known:
             out.append(self._stored(known[self.current], primary=True, index=0))
-        for i, run_id in enumerate(self.runs.ticked()):
+        for i, run_id in enumerate(ticked):
             if run_id in known and run_id not in skip:
                 out.append(self._stored(known[run_id], primary=False, index=i + 1))
         return out
@@ -481,31 +495,6 @@ class TrainingDocks(QObject):
         if self.predictor is not None:
             self.predictor.close()
             self.predictor = None
-
-
-def stored_learning_rates(info: dict[str, Any], arrays: dict[str, np.ndarray]) -> np.ndarray | None:
-    """The learning rate at each stored epoch point, from the run's config (None without config or epochs)."""
-    epochs = arrays.get("epoch/x")
-    if "config" not in info or epochs is None or not len(epochs):
-        return None
-    from core.training.config import TrainingConfig
-    from desktop.panels.dashboard import learning_rates
-
-    try:
-        config = TrainingConfig.from_dict(info["config"])
-    except ValidationError:
-        return None
-    return learning_rates(config, epochs * max(int(info.get("batches", 1) or 1), 1))
-
-
-def last_norms(arrays: dict[str, np.ndarray]) -> dict[str, float]:
-    """Per layer, the last gradient norm a stored run recorded (``grad/<layer>``)."""
-    out: dict[str, float] = {}
-    for key, values in arrays.items():
-        prefix, _, name = key.partition("/")
-        if prefix == "grad" and name != "x" and name != "grad_global_norm" and len(values):
-            out[name] = float(values[-1])
-    return out
 
 
 def install_training_docks(window: MainWindow) -> TrainingDocks:

@@ -166,8 +166,8 @@ def test_compare_variants_trains_each_on_a_copy_and_overlays_them(qtbot: Any, ex
 
     docks.tick()
     entries = legend(docks)
-    for name in names[:2]:
-        assert f"{name}: validation" in entries or f"{name}: train" in entries, entries
+    assert sorted(f"{name}: train" for name in names) == sorted(e for e in entries if e.endswith(": train")), entries
+    assert "current run" not in " ".join(entries)  # the last run too is drawn under its name
 
 
 @pytest.mark.tf
@@ -190,3 +190,31 @@ def test_stop_ends_the_queue_and_keeps_the_runs_that_ended(qtbot: Any, example_w
                                                            ("optimizer: RMSprop", "stopped")]
     assert docks.panel.queue.text() == "Stopped after 2 of 3 runs; the ones kept are ticked."
     assert docks.panel.start_button.isEnabled()
+
+
+def test_every_gallery_variant_applies_as_apply_variant_does_and_undoes() -> None:
+    from importlib.resources import as_file, files
+
+    from desktop.panels.variant_runs import apply_command, example_variants
+    from resources.examples.variants import apply_variant
+
+    checked = 0
+    for entry in files("resources.examples").iterdir():
+        if not entry.name.endswith(".layerbench"):
+            continue
+        with as_file(entry) as path:
+            project = Project.load(path)
+        for variant in example_variants(project):
+            graph = project.main
+            before = (graph.to_dict(), copy.deepcopy(project.training), copy.deepcopy(project.data))
+            expected = apply_variant(Project.load(path), variant)
+            command = apply_command(graph, project, variant)
+            assert command is not None, (entry.name, variant)
+            command.redo()
+            assert graph.to_dict() == expected.main.to_dict(), (entry.name, variant)
+            assert (project.training, project.data) == (expected.training, expected.data)
+            assert run_name(variant) and base_name(project, [variant])
+            command.undo()
+            assert (graph.to_dict(), project.training, project.data) == before, (entry.name, variant)
+            checked += 1
+    assert checked >= 15
