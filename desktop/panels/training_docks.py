@@ -365,11 +365,20 @@ class TrainingDocks(QObject):
         self.panel.set_running(False)
         self.tick()
         if isinstance(result, Failed):
-            where = f" ({result.node})" if result.node else ""
-            self.window.show_message(f"Training failed{where}: {result.error}")
+            self.window.show_message(f"Training failed{self._failed_where(result)}: {result.error}")
         else:
             self.window.show_message(f"Training {'stopped' if result.stopped else 'finished'} after "
                                      f"{result.epochs_done} epochs on {short_device(result.device)}")
+
+    def _failed_where(self, result: Failed) -> str:
+        """`` (dense_2)`` when the failure names a layer its text does not already name; else nothing."""
+        if not result.node:
+            return ""
+        graph = self.window.document.graph
+        if not graph.has_node(result.node):
+            return ""  # not a layer of this graph: a data file's place, which the text already says
+        name = graph.node(result.node).name
+        return "" if name in result.error else f" ({name})"
 
     def reopen(self, run_id: str) -> None:
         """Show a stored run as the current one (its curves, its settings in the form)."""
