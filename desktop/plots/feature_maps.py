@@ -1,4 +1,5 @@
-"""Feature maps: pick a conv layer, see every channel as its own image in a grid, the input beside them.
+"""Feature maps: pick a spatial layer (convolution, pooling, padding, normalisation), see every channel as
+its own image in a grid, the input beside them.
 
 All channel images live in one ViewBox (one ``ImageItem`` per channel, placed with ``setPos``), which keeps
 64 channels cheap to lay out and redraw. Each channel is scaled to its own range.
@@ -44,7 +45,8 @@ class FeatureMapView(QWidget, Exportable):
         self.layer.setObjectName("feature_layer")
         self.layer.setMinimumWidth(160)
         self.layer.currentTextChanged.connect(self._redraw)
-        self.caption = QLabel("Turn on “Feature maps” under Monitors; a model with convolutions shows them here.")
+        self.caption = QLabel("Turn on “Feature maps” under Monitors; the outputs of convolution, "
+                              "pooling and padding layers show here.")
         self.caption.setWordWrap(True)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
