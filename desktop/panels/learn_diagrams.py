@@ -176,10 +176,10 @@ class StackDiagram(Diagram):
         side = min((self.width() - 20) / width, (self.height() - 10) / len(spans) - 4)
         for level, (lo, hi) in enumerate(spans):
             y = 4 + level * (side + 4)
-            x0 = 10 + (width - (hi + 1)) / 2 * side
-            for i in range(hi + 1):
-                colour = "#ef6c00" if level == 0 or (lo <= i <= hi and i % max(1, self.stride ** 0) == 0) else "#cfd8dc"
-                p.fillRect(QRectF(x0 + i * side, y, side - 2, side), QColor(colour))
+            first = (width - (hi - lo + 1)) / 2  # the span seen from the top output, centred in a full row
+            for i in range(width):
+                colour = "#ef6c00" if first <= i < first + hi - lo + 1 else "#cfd8dc"
+                p.fillRect(QRectF(10 + i * side, y, side - 2, side), QColor(colour))
         p.end()
 
 
