@@ -44,12 +44,12 @@ def example_variants(project: Any) -> list[dict[str, Any]]:
 
 def variant_key(variant: dict[str, Any]) -> str:
     """What a variant changes, in one word: ``optimizer``, ``loss``, ``activation``, ``layer``…"""
-    if variant.get("config"):
-        return str(next(iter(variant["config"])))
+    if variant.get("replace"):  # a layer swap says the most, even with a setting changed beside it
+        return "layer"
     if variant.get("params"):
         return str(next(iter(variant["params"])))
-    if variant.get("replace"):
-        return "layer"
+    if variant.get("config"):
+        return str(next(iter(variant["config"])))
     return "data" if variant.get("data") else "variant"
 
 
@@ -72,19 +72,22 @@ def base_name(project: Project, variants: list[dict[str, Any]]) -> str:
         return "base"
     variant, key = variants[0], variant_key(variants[0])
     value: Any = None
-    if variant.get("config"):
-        change, current = variant["config"][key], project.training.get(key)
-        if isinstance(change, dict) and isinstance(current, dict):
-            sub = "name" if "name" in change else next(iter(change))
-            value = current.get(sub) if sub == "name" else f"{sub} {current.get(sub)}"
-        else:
-            value = current
+    if variant.get("replace"):
+        value = next(iter(variant["replace"]))
     elif variant.get("params"):
         nodes = [n for n in project.graphs["main"].nodes if n.type == variant.get("layer")]
         value = nodes[0].params.get(key) if nodes else None
-    elif variant.get("replace"):
-        value = next(iter(variant["replace"]))
-    return f"{key}: {_title(key, value)}" if value is not None else f"{key}: none (base)"
+    elif variant.get("config"):
+        change, current = variant["config"][key], project.training.get(key)
+        if isinstance(change, dict) and isinstance(current, dict):
+            sub = "name" if "name" in change else next(iter(change))
+            value = current.get(sub) if sub == "name" else (
+                f"{sub} {current[sub]}" if current.get(sub) is not None else f"no {sub}")
+        else:
+            value = current
+    if value is None or isinstance(value, dict | list):  # a regulariser's settings say little in a legend
+        return f"{key}: base"
+    return f"{key}: {_title(key, value)}"
 
 
 # ---- applying a variant to the document -------------------------------------------------------

@@ -79,7 +79,9 @@ def test_run_names_follow_the_variants() -> None:
     assert run_name(VARIANTS[1]) == "activation: relu"
     assert base_name(project, VARIANTS) == "optimizer: SGD (mini-batch)"
     assert base_name(project, VARIANTS[1:]) == "activation: tanh"
-    assert run_name({"label": "LSTM", "replace": {"SimpleRNN": "LSTM"}}) == "layer: LSTM"
+    assert run_name({"label": "GRU", "replace": {"SimpleRNN": "GRU"}, "config": {"epochs": 40}}) == "layer: GRU"
+    clip = {"label": "clipnorm 1", "config": {"optimizer": {"clipnorm": 1.0}}}
+    assert (base_name(project, [clip]), run_name(clip)) == ("optimizer: no clipnorm", "optimizer: clipnorm 1")
 
 
 def test_apply_is_one_undoable_step(qtbot: Any, example_window: Any) -> None:
