@@ -250,6 +250,10 @@ class LivePlot(QWidget, export.Exportable):
         """``setData``; a long curve (x increasing) gets our incremental min/max envelope of what is in view
         instead of pyqtgraph's downsampling, which re-reads every point on each update."""
         if len(x) < LONG:
+            spec = self.specs.get(key)  # smoothing overlays ("~ema") have no spec of their own
+            if spec is not None and spec.symbol and not np.isfinite(y).all():
+                keep = np.isfinite(y)  # a diverged run's NaN has no place for a marker (pyqtgraph warns)
+                x, y = x[keep], y[keep]
             item.setData(x, y)
             return
         pyramid = self._pyramids.get(key)

@@ -153,3 +153,17 @@ def test_hidden_tabs_are_not_fed(dashboard: Dashboard) -> None:
     grow(history, 50)
     refresh(dashboard, history)
     assert drawn_lengths(dashboard) == {"loss": 100, "accuracy": 100}  # metrics hidden: not redrawn
+
+
+def test_epoch_markers_skip_non_finite_values(qtbot: Any) -> None:
+    import warnings
+
+    plot = LivePlot("loss", "epoch", "loss")
+    qtbot.addWidget(plot)
+    spec = CurveSpec("train (epoch)", "#1565c0", 2.0, symbol="o")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pyqtgraph's "invalid value encountered" would fail here
+        plot.set_curve("epoch/loss", spec, np.array([1.0, 2.0, 3.0]), np.array([0.5, np.nan, np.inf]))
+        plot.grab()
+    shown_x, shown_y = plot.curves["epoch/loss"].getData()
+    assert list(shown_x) == [1.0] and list(shown_y) == [0.5]
