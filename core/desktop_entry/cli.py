@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from core.cli import register_command
 from core.desktop_entry import linux, other
@@ -55,6 +56,16 @@ register_command("uninstall-shortcut", "remove the start-menu entry and the .lay
                  _args, uninstall_handler)
 
 
+def gpu_name(tf: Any, device: Any) -> str:
+    """``GPU:0 (NVIDIA A100-SXM4-40GB)``: TensorFlow's short name and the model when the driver tells it."""
+    short = str(device.name).removeprefix("/physical_device:")
+    try:
+        model = str(tf.config.experimental.get_device_details(device).get("device_name", ""))
+    except (ValueError, RuntimeError):
+        model = ""
+    return f"{short} ({model})" if model else short
+
+
 def versions_handler(args: argparse.Namespace) -> int:
     """TensorFlow, Keras and GPUs as one JSON line: the About dialog asks a bundled app this way."""
     import json
@@ -64,7 +75,7 @@ def versions_handler(args: argparse.Namespace) -> int:
     import keras
     import tensorflow as tf
 
-    gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
+    gpus = [gpu_name(tf, d) for d in tf.config.list_physical_devices("GPU")]
     info = {"layerbench": APP_VERSION, "tensorflow": tf.__version__, "keras": keras.__version__, "gpus": gpus}
     print(json.dumps(info) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()), flush=True)
     return 0

@@ -14,20 +14,13 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QV
 
 from core.project.schema import APP_VERSION
 
-PROBE = (
-    "import json, os\n"
-    "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')\n"
-    "import tensorflow as tf, keras\n"
-    "gpus = [d.name for d in tf.config.list_physical_devices('GPU')]\n"
-    "print(json.dumps({'tensorflow': tf.__version__, 'keras': keras.__version__, 'gpus': gpus}))\n"
-)
-
 
 def probe_command() -> list[str]:
-    """``python -c PROBE`` with this interpreter; a frozen bundle asks itself (``layerbench versions --json``)."""
+    """``layerbench versions --json`` in a child process: ``python -m core.cli`` with this interpreter, or the
+    frozen bundle asking itself."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "versions", "--json"]
-    return [sys.executable, "-c", PROBE]
+    return [sys.executable, "-m", "core.cli", "versions", "--json"]
 
 
 def parse_probe(output: str) -> dict[str, Any] | None:

@@ -146,3 +146,15 @@ def test_macos_app_bundle_plist_icon_and_launcher(tmp_path: Path) -> None:
     assert out.stdout == "from layer bench /tmp/a b.layerbench\n"
     other.uninstall_macos(tmp_path)
     assert not (tmp_path / "Layerbench.app").exists()
+
+
+def test_gpus_are_named_with_their_model_when_the_driver_tells() -> None:
+    from types import SimpleNamespace
+
+    from core.desktop_entry.cli import gpu_name
+
+    details = {"/physical_device:GPU:0": {"device_name": "NVIDIA A100-SXM4-40GB"}, "/physical_device:GPU:1": {}}
+    tf = SimpleNamespace(config=SimpleNamespace(experimental=SimpleNamespace(
+        get_device_details=lambda d: details[d.name])))
+    assert gpu_name(tf, SimpleNamespace(name="/physical_device:GPU:0")) == "GPU:0 (NVIDIA A100-SXM4-40GB)"
+    assert gpu_name(tf, SimpleNamespace(name="/physical_device:GPU:1")) == "GPU:1"
