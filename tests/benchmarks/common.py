@@ -28,6 +28,9 @@ class Row:
     repeats: int = 0
     unit: str = "s"
     """``s`` for durations (shown as ms or s); any other unit is printed after the plain number."""
+    paired_ratio: float | None = None
+    """The ratio to judge when it was measured pair by pair (the median of per-round ratios, each variant next
+    to its baseline in time), which a busy machine's drift disturbs less than the ratio of two medians."""
 
     def show(self, value: float | None) -> str:
         if value is None or self.unit == "s":
@@ -36,6 +39,8 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         return self.median / self.baseline if self.baseline else None
 
     @property
