@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from core.catalog.common import fmt
-from core.data.errors import DataShapeError
+from core.data.errors import DataError, DataShapeError
 from core.data.load import one_hot
 from core.data.recipe import Dataset, Split
 from core.graph.model import Graph
@@ -79,3 +79,14 @@ def fit_to_graph(data: Dataset, graph: Graph, loss: str) -> Dataset:
     adapted = replace(data, train=adapt(data.train), validation=adapt(data.validation), test=adapt(data.test))
     _check_labels(adapted.train.y, loss, out_name, out_shape)
     return adapted
+
+
+def with_validation(data: Dataset, fraction: float) -> Dataset:
+    """Carve a validation part off the end of the training part when the recipe gave none."""
+    if len(data.validation) or fraction <= 0:
+        return data
+    n = max(1, round(len(data.train) * fraction))
+    if n >= len(data.train):
+        raise DataError(f"validation split {fraction} leaves no training samples", "validation_split")
+    train, val = Split(data.train.x[:-n], data.train.y[:-n]), Split(data.train.x[-n:], data.train.y[-n:])
+    return Dataset(train, val, data.test, data.task, data.classes, data.scaling_stats)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from core.data.check import fit_to_graph
+from core.data.check import fit_to_graph, with_validation
 from core.data.load import load_dataset
 from core.data.recipe import Dataset
 from core.graph.model import Graph
@@ -215,8 +215,6 @@ def _checkpoints(strategy: Any, model: Any, folder: RunFolder, send: Callable[[M
 def train_multi_worker(job: Any, send: Callable[[Message], None], control: Control) -> Message:
     """Train ``job`` (a ``worker.Job``) as one worker of the cluster in ``TF_CONFIG``; returns ``Finished``, or
     ``Failed`` when the loss became non-finite."""
-    from core.training.worker import with_validation
-
     config = TrainingConfig.from_dict(job.config)
     policy = setup_device(config.device, config.mixed_precision)
     import keras

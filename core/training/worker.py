@@ -18,11 +18,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.data.check import fit_to_graph
+from core.data.check import fit_to_graph, with_validation
 from core.data.download import Download, reporting
 from core.data.errors import DataError
 from core.data.load import load_dataset
-from core.data.recipe import Dataset, Split
+from core.data.recipe import Dataset
 from core.graph.errors import GraphError
 from core.graph.model import Graph
 from core.training.background import BackgroundCheckpoints
@@ -68,17 +68,6 @@ RUN_KINDS: dict[str, str] = {
     "rnn_inspect": "core.inspect.job:run_rnn_inspect_job",
 }
 """Run kinds besides supervised training: ``module:function`` taking ``(job, send, control)``."""
-
-
-def with_validation(data: Dataset, fraction: float) -> Dataset:
-    """Carve a validation part off the end of the training part when the recipe gave none."""
-    if len(data.validation) or fraction <= 0:
-        return data
-    n = max(1, round(len(data.train) * fraction))
-    if n >= len(data.train):
-        raise DataError(f"validation split {fraction} leaves no training samples", "validation_split")
-    train, val = Split(data.train.x[:-n], data.train.y[:-n]), Split(data.train.x[-n:], data.train.y[-n:])
-    return Dataset(train, val, data.test, data.task, data.classes, data.scaling_stats)
 
 
 def _compile(model: Any, config: TrainingConfig) -> None:
