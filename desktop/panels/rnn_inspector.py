@@ -290,18 +290,11 @@ class RnnInspector(QWidget):
 
 
 def load_data(recipe: dict[str, Any], graph: dict[str, Any], loss: str) -> Any:
-    """The prepared dataset fitted to the graph (run in a thread), or a message saying why it cannot be read."""
-    from core.data.check import fit_to_graph
-    from core.data.errors import DataError
-    from core.data.load import load_dataset
-    from core.graph.model import Graph
+    """The prepared dataset fitted to the graph (run in a thread), or a message saying why it cannot be read
+    (the predict panel's loader; imported here lazily so the window starts without NumPy)."""
+    from desktop.panels.predict_io import load_project_data
 
-    try:
-        return fit_to_graph(load_dataset(recipe), Graph.from_dict(graph), loss)
-    except DataError as exc:
-        return f"cannot read the data: {exc.message}"
-    except (OSError, ValueError) as exc:
-        return f"cannot read the data: {exc}"
+    return load_project_data(recipe, graph, loss)
 
 
 def random_sample(graph: Any) -> Any:
