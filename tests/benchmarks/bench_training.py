@@ -96,10 +96,10 @@ def engine_epochs(monitors: dict[str, Any]) -> list[float]:
     return _diffs(stamps[:-2] + stamps[-1:])
 
 
-def epoch_rows(rounds: int = 6) -> list[Row]:
+def epoch_rows(rounds: int = 10) -> list[Row]:
     """Per round, the median epoch of each variant next to plain Keras's in the same round; the order rotates
     so that drift does not favour one. The ratio judged is the median of the per-round ratios. Epochs of ~75
-    batches (~0.3 s) and six rounds: shorter epochs and fewer rounds let a busy machine's scheduling noise
+    batches (~0.3 s) and ten rounds: shorter epochs and fewer rounds let a busy machine's scheduling noise
     (+-10 % per epoch) decide a 3 % target."""
     variants: dict[str, Any] = {"plain": plain_epochs, "off": lambda: engine_epochs(OFF),
                                 "on": lambda: engine_epochs(ON)}
