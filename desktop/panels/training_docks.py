@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget, QVBoxLayout, QWidget
@@ -19,13 +18,13 @@ from core.training.messages import Failed, Finished
 from core.training.runstore import new_record
 from desktop.panels.health_banner import flagged_layers
 from desktop.panels.predict import PredictPanel
-from desktop.panels.run_curves import last_norms, stored_learning_rates
+from desktop.panels.run_curves import StoredRuns, last_norms, live_curves
 from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
 from desktop.panels.training import TrainingPanel, short_device
 from desktop.panels.variant_runs import VariantQueue, apply_command, example_variants
-from desktop.plots.data import RunCurves, layer_health, live_arrays
+from desktop.plots.data import RunCurves, layer_health
 from desktop.plots.health_overlay import HealthOverlay
 from desktop.refresh import plot_interval_ms, plot_timer
 
@@ -94,7 +93,7 @@ class TrainingDocks(QObject):
         self.current: str | None = None
         """Run id of a re-opened stored run shown as the current one (None: the live run)."""
         self.live_run_id: str | None = None
-        self._histories: dict[str, dict[str, np.ndarray]] = {}
+        self.stored = StoredRuns(self.project)
         self._doc: Any = None
         self._shown_gradients: Any = None
         self.variants = VariantQueue(self)
@@ -185,7 +184,7 @@ class TrainingDocks(QObject):
         finally:
             self._quiet = False
         self.variants.cancel()  # another project: no more of the old one's variants
-        self._histories.clear()
+        self.stored.clear()
         self.current = None
         self.overlay.clear()
         self.panel.set_variants(len(example_variants(project)))
@@ -389,17 +388,6 @@ class TrainingDocks(QObject):
         self._invalidate()
         self.docks["dashboard"].raise_()
 
-    def history(self, run_id: str) -> dict[str, np.ndarray]:
-        """A stored run's curves, with its learning-rate schedule worked out from its config like the live run's."""
-        if run_id not in self._histories:
-            arrays = dict(self.project().history(run_id))
-            run = self.project().run(run_id)
-            rates = stored_learning_rates(run.info, arrays)
-            if rates is not None and "epoch/learning_rate" not in arrays:
-                arrays["epoch/learning_rate"] = rates
-            self._histories[run_id] = arrays
-        return self._histories[run_id]
-
     def curves(self) -> list[RunCurves]:
         """The current run first, then the ticked runs to overlay. A live run that ended and was ticked (as the
         variant queue does) is drawn as the stored run it became, with its name in the legend."""
@@ -408,25 +396,16 @@ class TrainingDocks(QObject):
         ticked = self.runs.ticked()
         live = self.current is None and s.run is not None and not (s.run.done and self.live_run_id in ticked)
         if live:
-            arrays = live_arrays(s.run.history)
-            if s.config is not None and len(arrays.get("epoch/x", ())):
-                from desktop.panels.dashboard import learning_rates
-
-                arrays["epoch/learning_rate"] = learning_rates(s.config, arrays["epoch/x"] * max(s.progress.batches, 1))
-            out.append(RunCurves("live", "current run", arrays, s.progress.batches))
+            out.append(live_curves(s))
         project = self.project()
         known = {r.id: r for r in project.runs}
         skip = {self.current, self.live_run_id if live else None}
         if self.current in known:
-            out.append(self._stored(known[self.current], primary=True, index=0))
+            out.append(self.stored.curves(known[self.current], primary=True, index=0))
         for i, run_id in enumerate(ticked):
             if run_id in known and run_id not in skip:
-                out.append(self._stored(known[run_id], primary=False, index=i + 1))
+                out.append(self.stored.curves(known[run_id], primary=False, index=i + 1))
         return out
-
-    def _stored(self, run: Any, primary: bool, index: int) -> RunCurves:
-        return RunCurves(run.id, run.label or run.id, self.history(run.id), int(run.info.get("batches", 1) or 1),
-                         primary=primary, color_index=index)
 
     # ---- timer ---------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -450,7 +429,7 @@ class TrainingDocks(QObject):
         if self.current is not None:
             if self._shown_gradients != ("stored", self.current):
                 self._shown_gradients = ("stored", self.current)
-                norms = last_norms(self.history(self.current))
+                norms = last_norms(self.stored.history(self.current))
         else:
             grads = self.session.last_gradients
             if grads is not None and grads is not self._shown_gradients:
