@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMenu, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMenu
+
+from desktop.panels.training_install import Shell
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -18,18 +20,6 @@ if TYPE_CHECKING:
 TITLES = {"rl": "Reinforcement learning", "rl_live": "RL Live", "mdp": "MDP"}
 CHECK_MS = 300
 LIVE_HEIGHT = 430
-
-
-class _Shell(QWidget):
-    """An empty dock body that receives its real widget when the lab is built."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(0, 0, 0, 0)
-
-    def put(self, widget: QWidget) -> None:
-        self.box.addWidget(widget)
 
 
 class RLHooks(QObject):
@@ -74,7 +64,7 @@ class RLHooks(QObject):
             lab.run_started.connect(lambda _run: self.make_room())
             for key, widget in (("rl", lab.panel), ("rl_live", lab.live), ("mdp", lab.mdp)):
                 shell = w.docks[key].widget()
-                assert isinstance(shell, _Shell)
+                assert isinstance(shell, Shell)
                 shell.put(widget)
             self.lab = lab
         return self.lab
@@ -109,7 +99,7 @@ def install_rl_docks(window: MainWindow) -> RLHooks:
     if existing is not None:
         return existing  # type: ignore[no-any-return]
     right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
-    docks = {key: window._dock(key, title, _Shell(), right if key == "rl" else bottom) for key, title in TITLES.items()}
+    docks = {key: window._dock(key, title, Shell(), right if key == "rl" else bottom) for key, title in TITLES.items()}
     window.tabifyDockWidget(window.docks.get("training", window.docks["inspector"]), docks["rl"])
     window.tabifyDockWidget(window.docks.get("dashboard", window.docks["log"]), docks["rl_live"])
     window.tabifyDockWidget(docks["rl_live"], docks["mdp"])
