@@ -58,6 +58,12 @@ def lower_priority(pid: int, nice: int = WORKER_NICE) -> None:
                     os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
+def lower_run_priority(run: Any) -> None:
+    """Lower the priority of ``run``'s worker process: any kind of run (training, GAN, RL, inspection)."""
+    with contextlib.suppress(AttributeError):
+        lower_priority(run.worker.process.pid)
+
+
 def ensure_psygnal_pump() -> None:
     """Make sure queued psygnal callbacks reach the GUI thread (the app installs one; tests may not)."""
     app = QApplication.instance()
@@ -145,8 +151,14 @@ class TrainingSession(QObject):
             from core.training.engine import TrainingEngine
 
             ensure_psygnal_pump()
-            self.engine = TrainingEngine(warm=1)
+            self.use_engine(TrainingEngine(warm=1))
         return self.engine
+
+    def use_engine(self, engine: Any) -> None:
+        """Start runs with ``engine``. Every run it starts gets a lower-priority worker, whoever starts it: the GAN
+        and RL panels start theirs on this same engine (``ensure_engine``), not through ``start``."""
+        self.engine = engine
+        engine.run_started.connect(lower_run_priority)
 
     @property
     def running(self) -> bool:
@@ -171,9 +183,7 @@ class TrainingSession(QObject):
         self.feature_sample = None
         self.weights = []
         self._health = "ok"
-        run = engine.start(graph, data, config, run_dir, resume=resume)
-        with contextlib.suppress(AttributeError):
-            lower_priority(run.worker.process.pid)
+        run = engine.start(graph, data, config, run_dir, resume=resume)  # its worker lowered on run_started
         if resume and record is not None and record.live:
             from core.training.runstore import history_of
 

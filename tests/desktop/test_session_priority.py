@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from psygnal import Signal
 
 from core.graph.model import Graph
 from core.training.config import TrainingConfig
@@ -60,10 +61,23 @@ class FakeRun:
         return SimpleNamespace(connect=lambda *_a, **_k: None)
 
 
+class FakeEngine:
+    """Starts ``run`` and announces it, as ``TrainingEngine.start`` does."""
+
+    run_started = Signal(object)
+
+    def __init__(self, run: FakeRun) -> None:
+        self.run = run
+
+    def start(self, *_a: Any, **_k: Any) -> FakeRun:
+        self.run_started.emit(self.run)
+        return self.run
+
+
 def test_a_started_run_gets_the_lower_priority(qtbot: Any, child: subprocess.Popen[str], tmp_path: Path) -> None:
     run = FakeRun(child.pid)
     session = TrainingSession()
-    session.engine = SimpleNamespace(start=lambda *_a, **_k: run)
+    session.use_engine(FakeEngine(run))
     session.start(Graph(), {"source": "toy.circle"}, TrainingConfig())
     try:
         assert session.run is run
