@@ -19,6 +19,7 @@ from core.training.runstore import new_record
 from desktop.panels.health_banner import flagged_layers
 from desktop.panels.predict import PredictPanel
 from desktop.panels.run_curves import StoredRuns, last_norms, live_curves
+from desktop.panels.run_settings import normalised, use_run_settings
 from desktop.panels.runs import RunsPanel, keep
 from desktop.panels.session import TrainingSession, ensure_psygnal_pump
 from desktop.panels.settings_edit import ReplaceSettings
@@ -237,7 +238,7 @@ class TrainingDocks(QObject):
     def _reload_form(self) -> None:
         self._quiet = True
         try:
-            self.panel.form.set_values(self.project().training)
+            self.panel.form.set_values(normalised(self.project().training) or self.project().training)  # defaults shown
         finally:
             self._quiet = False
 
@@ -380,11 +381,13 @@ class TrainingDocks(QObject):
         return "" if name in result.error else f" ({name})"
 
     def reopen(self, run_id: str) -> None:
-        """Show a stored run as the current one (its curves, its settings in the form)."""
-        run = self.project().run(run_id)
+        """Show a stored run as the current one: its curves, its settings in the form (``use_run_settings``)."""
         self.current = run_id
-        if "config" in run.info:
-            self.panel.form.set_values(run.info["config"])
+        command = use_run_settings(self.project().training, self.project().run(run_id), self._reload_form)
+        if command is not None:
+            self._push(command)  # the form shows the run's settings (the command's notify), undo the project's
+        elif self.panel.form.error():
+            self._reload_form()  # a half-typed value gives way to the settings the run and the project share
         self._invalidate()
         self.docks["dashboard"].raise_()
 
@@ -489,8 +492,7 @@ def install_training_docks(window: MainWindow) -> TrainingDocks:
     """The window's training docks, built now if they were not yet (tests and scripts call this)."""
     from desktop.panels.training_install import training_docks
 
-    docks: TrainingDocks = training_docks(window)
-    return docks
+    return training_docks(window)  # type: ignore[no-any-return]
 
 
 def dock_of(window: MainWindow, key: str) -> QDockWidget:
