@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         document.refresh()
         self._update_title()
         self._update_history_actions()
-        self.view.fit(min_zoom=0.65)
+        self.view.fit_on_open()
 
     def _fill_graph_box(self, document: Document) -> None:
         names = list(document.project.graphs) if document.project is not None else []
@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._fitted:  # the first fit needs the real viewport size
             self._fitted = True
-            self.view.fit(min_zoom=0.65)
+            self.view.fit_on_open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.projects.maybe_save():

@@ -29,6 +29,9 @@ from desktop.theme import colors
 LAYER_MIME = "application/x-layerbench-layer"
 EMPTY_HINT = "Drag layers here from the palette\nor press Ctrl+K to add one by name"
 MIN_ZOOM, MAX_ZOOM = 0.15, 3.0
+OPEN_MIN_ZOOM = 0.4
+"""The smallest zoom a freshly opened graph is fitted at: node names and shapes stay legible down to here (at
+0.65, the former floor, the 7-layer CNN example opened with its last layer outside the view)."""
 NUDGES = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
@@ -95,6 +98,10 @@ class GraphView(QGraphicsView):
             self.scale(min_zoom, min_zoom)
             half = self.viewport().width() / 2 / min_zoom
             self.centerOn(rect.left() + half, rect.center().y())
+
+    def fit_on_open(self) -> None:
+        """Fit a graph just opened: all of it when that keeps labels legible, else its start (inputs)."""
+        self.fit(min_zoom=OPEN_MIN_ZOOM)
 
     def center_on_node(self, node_id: str) -> None:
         item = self.graph_scene.item_for_node(node_id)
