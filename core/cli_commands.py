@@ -88,7 +88,10 @@ def _new(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from core.cli_info import graph_report, print_report
+    from core.training.orphans import recover_runs
 
+    for note in recover_runs(args.file):  # runs of a killed `layerbench train` go into the file first
+        print(note, file=sys.stderr, flush=True)
     project = Project.load(args.file)
     names = [args.graph] if args.graph else list(project.graphs)
     reports = {}

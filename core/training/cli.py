@@ -8,6 +8,10 @@ Every run is kept in the project as the app keeps it (``core.training.runstore``
 or failed, with its history, batches per epoch, gradient history and test metrics; a stopped or failed run
 keeps its last checkpoint, and ``--resume [RUN]`` trains the rest of it. With TensorBoard on in the settings,
 event files go to ``<project folder>/<project name>.tensorboard/<run name>/`` and the path is printed.
+
+The run checkpoints into a folder beside the project (``core.training.orphans``), removed once the run is in
+the project file. When the process is killed outright, the next ``layerbench train`` (or ``info``) on the
+project adds that run to it as ``interrupted`` (from its last checkpoint) and says so; ``--resume`` goes on.
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +37,7 @@ from core.training.checkpoint import RunFolder, load_layer_weights
 from core.training.config import TrainingConfig, describe_error
 from core.training.history import History
 from core.training.messages import BatchEnd, EpochEnd, Failed, Finished, Gradients, Log, Message, Phase
+from core.training.orphans import LiveRun, recover_runs, run_folder
 from core.training.runstore import (
     RunRecord,
     find_resumable,
@@ -175,6 +179,10 @@ def _plan(project: Project, args: argparse.Namespace, config: TrainingConfig, ru
 def handler(args: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter is not for a terminal
     path = Path(args.file)
+    saves = not args.no_save and _chief()
+    if saves:
+        for note in recover_runs(path):  # runs of a killed `layerbench train` on this project
+            print(note, file=sys.stderr, flush=True)
     project = Project.load(path)
     if project.kind in TRAINERS:
         return TRAINERS[project.kind][1](args)
@@ -182,8 +190,9 @@ def handler(args: argparse.Namespace) -> int:
     if not project.data:
         raise ProjectError("the project has no data yet: choose a dataset in the app first", str(path))
     control = _Control()
-    with tempfile.TemporaryDirectory(prefix="layerbench-train-") as run_dir:
-        job, record = _plan(project, args, config, Path(run_dir))
+    with run_folder(path, recoverable=saves) as live:
+        job, record = _plan(project, args, config, live.path)
+        _describe(live, record, args)
         if record.tensorboard:
             print(f"TensorBoard event files: {record.tensorboard}  (tensorboard --logdir "
                   f"{Path(record.tensorboard).parent})", file=sys.stderr, flush=True)
@@ -196,7 +205,18 @@ def handler(args: argparse.Namespace) -> int:
             if main:
                 signal.signal(signal.SIGINT, previous)
         record.live, record.batches = collector.history.arrays(), collector.batches
-        return _report(args, path, project, record, result)
+        if live.recoverable and isinstance(result, Finished | Failed):
+            live.note_result(result)
+        status = _report(args, path, project, record, result)
+        live.stored = True
+        return status
+
+
+def _describe(live: LiveRun, record: RunRecord, args: argparse.Namespace) -> None:
+    """What the run folder must say for the run to be adopted if this process is killed."""
+    if live.recoverable:
+        state = RunFolder(live.path).state()  # a resumed run's starting checkpoint
+        live.describe(record, args.resume is not None, int(state.get("epoch", 0)), int(state.get("step", 0)))
 
 
 def _keep(args: argparse.Namespace, path: Path, project: Project, record: RunRecord,

@@ -1,9 +1,10 @@
 """Runs kept in a project, shared by the app and ``layerbench train``.
 
-``store_run`` keeps a finished, stopped or failed run: config, graph snapshot, data recipe, final metrics,
-batches per epoch, the history (per-batch, per-epoch, per-layer gradient norms) and weights. A stopped or
-failed run also keeps its last checkpoint (weights by layer name and the optimizer's slots as ``.npz``
-members, the epoch and step in ``info["checkpoint"]``), so it can be resumed from the project alone:
+``store_run`` keeps a finished, stopped, failed or interrupted run: config, graph snapshot, data recipe, final
+metrics, batches per epoch, the history (per-batch, per-epoch, per-layer gradient norms) and weights. A stopped,
+failed or interrupted run (its process killed, adopted by ``core.training.orphans``) also keeps its last
+checkpoint (weights by layer name and the optimizer's slots as ``.npz`` members, the epoch and step in
+``info["checkpoint"]``), so it can be resumed from the project alone:
 ``prepare_resume`` lays that checkpoint out as a run folder the worker resumes from, and storing the resumed
 run's result updates the same run record, its history continuing.
 
@@ -31,7 +32,10 @@ from core.training.history import Buffer, History, write_npz
 from core.training.messages import Failed, Finished
 
 CHECKPOINT = "last"
-RESUMABLE = ("stopped", "failed")
+INTERRUPTED = "interrupted"
+"""The status (and ``Failed.kind``) of a run whose process was killed and whose folder was adopted later
+(``core.training.orphans``): it keeps its last checkpoint and resumes like a stopped run."""
+RESUMABLE = ("stopped", "failed", INTERRUPTED)
 
 
 def default_label(project: Project, config: TrainingConfig) -> str:
@@ -42,15 +46,16 @@ def default_label(project: Project, config: TrainingConfig) -> str:
 
 def status_of(result: Finished | Failed) -> str:
     if isinstance(result, Failed):
-        return "failed"
+        return INTERRUPTED if result.kind == INTERRUPTED else "failed"
     return "stopped" if result.stopped else "finished"
 
 
 def status_text(run: RunModel) -> str:
-    """``finished``, ``stopped at epoch 3/10`` or ``failed: <reason>`` (what the runs list shows)."""
+    """``finished``, ``stopped at epoch 3/10``, ``interrupted at epoch 3/10`` or ``failed: <reason>`` (what the
+    runs list shows)."""
     info = run.info
-    if run.status == "stopped":
-        return f"stopped at epoch {info.get('epochs', '?')}/{info.get('config', {}).get('epochs', '?')}"
+    if run.status in ("stopped", INTERRUPTED):
+        return f"{run.status} at epoch {info.get('epochs', '?')}/{info.get('config', {}).get('epochs', '?')}"
     if run.status == "failed":
         reason = str(info.get("error", "")).strip().splitlines()
         return f"failed: {reason[0][:120]}" if reason else "failed"
@@ -107,6 +112,9 @@ def store_run(project: Project, result: Finished | Failed, record: RunRecord) ->
     project.set_history(run.id, history)
     if isinstance(result, Failed):
         run.info["epochs"] = len(history.get("epoch/x", ()))
+        if run.status == INTERRUPTED and not run.info.get("logs"):  # its last epoch's, for the runs list
+            run.info["logs"] = {k.split("/", 1)[1]: float(v[-1]) for k, v in history.items()
+                                if k.startswith("epoch/") and k != "epoch/x" and len(v) and np.isfinite(v[-1])}
     _store_weights(project, run, result, folder)
     return str(run.id)
 
@@ -158,7 +166,8 @@ def _arrays(path: Path) -> dict[str, np.ndarray] | None:
 def why_not_resumable(run: RunModel) -> str | None:
     """None when ``run`` can be resumed, else the reason in words."""
     if run.status not in RESUMABLE:
-        return f"run {run.label or run.id} is {run.status}; only a stopped or failed run can be resumed"
+        return (f"run {run.label or run.id} is {run.status}; only a stopped or failed run (or one interrupted by a "
+                "killed process) can be resumed")
     if "main" not in run.checkpoints.get(CHECKPOINT, {}) or "checkpoint" not in run.info:
         return f"run {run.label or run.id} has no checkpoint to resume from (it ended before its first one)"
     if not run.info.get("graph") or not run.info.get("config"):
@@ -181,7 +190,8 @@ def find_resumable(project: Project, which: str | None = None) -> RunModel:
     for run in reversed(project.runs):
         if why_not_resumable(run) is None:
             return run
-    raise ProjectError("the project has no stopped or failed run with a checkpoint to resume")
+    raise ProjectError("the project has no stopped or failed run (nor an interrupted one) with a checkpoint to "
+                       "resume")
 
 
 def comparable_graph(graph: Mapping[str, Any]) -> dict[str, Any]:
