@@ -77,11 +77,20 @@ class Project:
     def remove_run(self, run_id: str) -> None:
         self.runs.remove(self.run(run_id))
 
-    def latest_run(self, graph: str | None = None) -> RunModel | None:
-        """The most recent run with weights (for ``graph`` when given), or ``None``."""
-        for run in reversed(self.runs):
-            if run.weights and (graph is None or graph in run.weights):
-                return run
+    def latest_run(self, graph: str | None = None, include_failed: bool = False) -> RunModel | None:
+        """The run whose weights to use by default (for ``graph`` when given), or ``None``.
+
+        The most recent finished run (or imported, or made by hand: any status but the ones below); failing
+        that the most recent stopped one, then one interrupted by a killed process (``core.training.orphans``).
+        A failed run (its weights are its last checkpoint's, NaN after a divergence) only with
+        ``include_failed``, and last of all.
+        """
+        ranked = ("stopped", "interrupted", "failed") if include_failed else ("stopped", "interrupted")
+        candidates = [r for r in self.runs if r.weights and (graph is None or graph in r.weights)]
+        complete = [r for r in candidates if r.status not in ("stopped", "interrupted", "failed")]
+        for group in (complete, *([r for r in candidates if r.status == s] for s in ranked)):
+            if group:
+                return group[-1]
         return None
 
     def set_weights(self, run_id: str, weights: Mapping[str, list[np.ndarray]], graph: str = "main",

@@ -102,6 +102,35 @@ def test_latest_run_and_errors() -> None:
         project.weights("zzz")
 
 
+def test_latest_run_prefers_finished_then_stopped_and_skips_failed() -> None:
+    project = _project()
+
+    def run(run_id: str, status: str, **info: object) -> object:
+        made = project.add_run(run_id, status=status, info=info)
+        project.set_weights(made.id, _weights(project.main))
+        return made
+
+    finished = run("done", "finished")
+    stopped = run("halted", "stopped")
+    interrupted = run("killed", "interrupted")
+    diverged = run("nan", "failed", failure="diverged")  # its weights are a NaN checkpoint's
+    assert project.latest_run() is finished  # older, but finished beats stopped, interrupted and failed
+    assert project.weights().keys() == project.weights(finished.id).keys()
+    project.remove_run(finished.id)
+    assert project.latest_run() is stopped
+    project.remove_run(stopped.id)
+    assert project.latest_run() is interrupted
+    project.remove_run(interrupted.id)
+    assert project.latest_run() is None  # a failed run only when asked for
+    with pytest.raises(ProjectError, match="no trained weights"):
+        project.weights()
+    assert project.latest_run(include_failed=True) is diverged
+    imported = run("imported", "imported")
+    assert project.latest_run(include_failed=True) is imported  # a complete model outranks a failed run
+    newer = run("done2", "finished")
+    assert project.latest_run() is newer  # among equals, the most recent
+
+
 def test_removed_run_drops_its_members(tmp_path: Path) -> None:
     project = _project()
     run = project.add_run("gone")
