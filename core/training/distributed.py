@@ -5,21 +5,26 @@ loop is written on ``tf.distribute`` directly: a distributed dataset, a ``tf.fun
 ``strategy.run`` with a ``GradientTape``, ``tf.nn.compute_average_loss`` over the global batch, the Keras
 optimizer's ``apply_gradients`` and ``strategy.reduce``. Every worker ends with the same weights.
 
-The loop drives the fit path's own callback (``callbacks.make_callback``) by hand, so the messages and monitors
-are the same: ``BatchEnd``, ``Gradients`` every k steps, ``FeatureMaps``, ``EpochEnd``, ``Weights``,
-``Confusion`` and the NaN/Inf stop naming the first non-finite layer. Gradient norms need the whole batch's
-gradient, which only exists after the replicas' parts are summed, so steps that report them run a second
-traced step that all-reduces the gradients itself (see ``_steps``); the other steps cost what they did.
-A stop is honoured at the end of an epoch (every worker must run the same steps).
+It sends what the fit path (``core.training.worker``) sends, through the fit path's own functions: the phases
+(``loading data`` with download progress, ``building``, ``compiling``, ``first batch after``), the ``Device``
+message naming the strategy and its replicas, and the fit path's callback (``callbacks.make_callback``) driven by
+hand: ``BatchEnd``, ``Gradients`` every k steps, ``FeatureMaps``, ``EpochEnd``, ``Weights``, ``Confusion``,
+``Checkpoint`` and the NaN/Inf stop naming the first non-finite layer. The fit path's other callbacks are driven
+too: the heartbeat's ticks, the job's own, early stopping and TensorBoard's event files (the chief's only).
+``Finished`` carries the test part's metrics. Gradient norms need the whole batch's gradient, which only exists
+after the replicas' parts are summed, so steps that report them run a second traced step that all-reduces the
+gradients itself (see ``_steps``); the other steps cost what they did. A stop is honoured at the end of an epoch:
+every worker must run the same steps, so the workers agree on it (``distributed_sync.Vote``).
 
 Metrics are Keras metric objects made from the config's names (as ``compile`` would), created in the strategy's
 scope so that their variables are summed across replicas when read; they are reset each epoch, and the
-validation metrics are computed by each worker on its own copy of the validation part. With mixed precision the
+validation and test metrics are computed by each worker on its own copy of that part. With mixed precision the
 layers compute in the policy's float type; under ``mixed_float16`` the optimizer is wrapped in a
 ``LossScaleOptimizer`` as ``compile`` does, and every step all-reduces its gradients first so that all replicas
 agree whether they are finite (a replica skipping the update alone would hang the others). Checkpoints are
 written per epoch as on the fit path (``checkpoint_seconds``) by the chief; the other workers write theirs to a
-temporary folder, removed at the end, as TensorFlow's multi-worker guide asks.
+temporary folder, removed at the end, as TensorFlow's multi-worker guide asks. A resumed run (``job.resume``)
+starts from the chief's checkpoint on every worker (``distributed_sync.start_state``).
 """
 
 from __future__ import annotations
@@ -28,14 +33,16 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from core.data.check import fit_to_graph, with_validation
+from core.data.download import reporting
 from core.data.load import load_dataset
-from core.data.recipe import Dataset
+from core.data.recipe import Dataset, Split
 from core.graph.model import Graph
 from core.training import monitors
 from core.training.background import BackgroundCheckpoints
@@ -51,8 +58,10 @@ from core.training.callbacks import (
 )
 from core.training.checkpoint import RunFolder, save_layer_weights, save_weights
 from core.training.config import TrainingConfig
+from core.training.distributed_sync import Vote, apply_initial_weights, is_chief, start_state
 from core.training.history import History
 from core.training.messages import Checkpoint, Finished, Log, Message, Phase
+from core.training.worker import _ticks, device_message, download_reporter
 
 LOSS_CLASSES = {
     "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber",
@@ -74,17 +83,6 @@ def metric_objects(keras: Any, config: TrainingConfig, prefix: str = "") -> list
     """Keras metric objects for the config's metrics, named as the fit path logs them (``accuracy``, ``mae``)."""
     return [getattr(keras.metrics, ACCURACY_CLASSES[config.loss] if name == "accuracy" else METRIC_CLASSES[name])(
         name=prefix + name) for name in make_metrics(config)]
-
-
-def is_chief(strategy: Any) -> bool:
-    """The worker that writes checkpoints: the ``chief`` task, else worker 0 (or a process without a cluster)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    task_type = getattr(resolver, "task_type", None)
-    if resolver is None or task_type is None:
-        return True
-    if task_type == "chief":
-        return True
-    return task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().as_dict()
 
 
 class _Never:
@@ -178,26 +176,32 @@ def _steps(tf: Any, strategy: Any, model: Any, optimizer: Any, loss_fn: Any, met
     return plain_step, monitored_step
 
 
-def _validation(tf: Any, keras: Any, model: Any, loss_fn: Any, config: TrainingConfig, data: Dataset,
-                batch: int) -> Callable[[], dict[str, float]] | None:
-    """A function giving ``val_loss`` and the validation metrics (each worker computes them on its own copy)."""
-    if not len(data.validation):
-        return None
-    metrics = metric_objects(keras, config, prefix="val_")
+def _evaluator(tf: Any, keras: Any, model: Any, loss_fn: Any, config: TrainingConfig, batch: int, prefix: str,
+               callbacks: Any) -> Callable[[Split], dict[str, float]]:
+    """A function giving ``<prefix>loss`` and the metrics on a split, as ``evaluate`` does (regularization losses
+    included); each worker computes them on its own copy. Test batches reach ``callbacks`` (the heartbeat ticks)."""
+    metrics = metric_objects(keras, config, prefix=prefix)
 
     @tf.function  # type: ignore[untyped-decorator]
     def part(x: Any, y: Any) -> Any:
         y_pred = model(x, training=False)
         for metric in metrics:
             metric.update_state(y, y_pred)
-        return tf.reduce_sum(tf.cast(loss_fn(y, y_pred), tf.float32))
+        total = tf.reduce_sum(tf.cast(loss_fn(y, y_pred), tf.float32))
+        if model.losses:  # evaluate adds them to every batch's mean loss
+            total += tf.cast(tf.add_n(model.losses), tf.float32) * tf.cast(tf.shape(x)[0], tf.float32)
+        return total
 
-    def run() -> dict[str, float]:
+    def run(split: Split) -> dict[str, float]:
         for metric in metrics:
             metric.reset_state()
-        x, y = data.validation.x, data.validation.y
-        total = sum(float(part(x[i:i + batch], y[i:i + batch])) for i in range(0, len(x), batch))
-        return {"val_loss": total / len(x), **{m.name: float(m.result()) for m in metrics}}
+        callbacks.on_test_begin()
+        total = 0.0
+        for i, at in enumerate(range(0, len(split.x), batch)):
+            total += float(part(split.x[at:at + batch], split.y[at:at + batch]))
+            callbacks.on_test_batch_end(i)
+        callbacks.on_test_end()
+        return {prefix + "loss": total / len(split.x), **{m.name: float(m.result()) for m in metrics}}
 
     return run
 
@@ -212,9 +216,36 @@ def _checkpoints(strategy: Any, model: Any, folder: RunFolder, send: Callable[[M
                                  lambda m: None if isinstance(m, Checkpoint) else send(m)), scratch
 
 
+def _data(job: Any, config: TrainingConfig, graph: Graph, send: Callable[[Message], None]) -> Dataset:
+    """The data fitted to the graph, with the fit path's phase and download progress messages."""
+    send(Phase("loading data"))
+    with reporting(download_reporter(send)):
+        raw = load_dataset(job.data)
+    return with_validation(fit_to_graph(raw, graph, config.loss), config.validation_split)
+
+
+def _extra_callbacks(keras: Any, job: Any, ctx: RunContext, model: Any, metrics: list[Any], chief: bool) -> Any:
+    """The fit path's other callbacks, driven by hand: heartbeat ticks, the job's own, early stopping and
+    TensorBoard (the chief's only: one set of event files per run)."""
+    out = [*_ticks(ctx), *(make() for make in job.callbacks)]
+    es = ctx.config.early_stopping
+    if es.enabled:  # no compiled metrics for Keras to read the direction from: the metric objects give it
+        name = es.monitor.removeprefix("val_")
+        up = [getattr(m, "_direction", "down") == "up" for m in metrics if m.name == name]
+        mode = "min" if name == "loss" else ("max" if up == [True] else "min" if up else "auto")
+        out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
+                                                 restore_best_weights=es.restore_best_weights, mode=mode))
+    if ctx.config.monitors.tensorboard and chief:
+        from core.training.tensorboard import tensorboard_callback
+
+        out.append(tensorboard_callback(ctx))
+    model.stop_training = False
+    return keras.callbacks.CallbackList(out, model=model)
+
+
 def train_multi_worker(job: Any, send: Callable[[Message], None], control: Control) -> Message:
     """Train ``job`` (a ``worker.Job``) as one worker of the cluster in ``TF_CONFIG``; returns ``Finished``, or
-    ``Failed`` when the loss became non-finite."""
+    ``Failed`` when the loss became non-finite. Every worker must be given the same job (``resume`` included)."""
     config = TrainingConfig.from_dict(job.config)
     policy = setup_device(config.device, config.mixed_precision)
     import keras
@@ -225,9 +256,9 @@ def train_multi_worker(job: Any, send: Callable[[Message], None], control: Contr
     if policy != "float32":
         scaling = ", dynamic loss scaling" if policy == "mixed_float16" else ""
         send(Log("info", f"mixed precision: {policy} (variables stay float32{scaling})"))
-    keras.utils.set_random_seed(config.seed or 0)
+    keras.utils.set_random_seed(config.seed or 0)  # every worker shuffles alike
     graph = Graph.from_dict(job.graph)
-    data = with_validation(fit_to_graph(load_dataset(job.data), graph, config.loss), config.validation_split)
+    data = _data(job, config, graph, send)
     global_batch = config.batch_size_for(len(data.train))
     folder = RunFolder(Path(job.run_dir))
     folder.path.mkdir(parents=True, exist_ok=True)
@@ -236,12 +267,14 @@ def train_multi_worker(job: Any, send: Callable[[Message], None], control: Contr
         from core.translate.to_keras import build_model
 
         model = build_model(graph)
+        apply_initial_weights(strategy, model, job.initial_weights)
         optimizer = make_optimizer(config.optimizer)
         if policy == "mixed_float16":  # as compile does: float16 gradients underflow without loss scaling
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         optimizer.build(model.trainable_variables)
         loss_fn = getattr(keras.losses, LOSS_CLASSES[config.loss])(reduction=None)
         metrics = metric_objects(keras, config)
+    send(replace(device_message(model, strategy), strategy="MultiWorkerMirroredStrategy"))
     names, groups = monitors.layer_groups(model, model.trainable_variables)
     steps = _steps(tf, strategy, model, optimizer, loss_fn, metrics, global_batch, groups, config.monitors.nan_check)
     ds = _dataset(tf, data.train.x, data.train.y, global_batch, config.seed or 0)
@@ -250,11 +283,15 @@ def train_multi_worker(job: Any, send: Callable[[Message], None], control: Contr
     ctx = RunContext(config, send, _EpochBoundary(control), model, folder, History(), names,
                      sample=data.train.x[:64], train_x=data.train.x, eval_x=val[0], eval_y=val[1],
                      classes=data.classes, batches=int(ds.cardinality()))
+    start = start_state(job, strategy, folder, model, optimizer, ctx)
     ctx.checkpoints, scratch = _checkpoints(strategy, model, folder, send)
-    send(Phase("compiling"))
+    callbacks = _extra_callbacks(keras, job, ctx, model, metrics, is_chief(strategy))
+    evaluate = _evaluator(tf, keras, model, loss_fn, config, global_batch, "val_", callbacks)
+    send(Phase("compiling", "tracing the graph until the first batch"))
     try:
-        _loop(ctx, strategy.experimental_distribute_dataset(ds), steps, metrics, optimizer,
-              _validation(tf, keras, model, loss_fn, config, data, global_batch), control)
+        _loop(ctx, _Loop(strategy.experimental_distribute_dataset(ds), steps, metrics, optimizer, model, callbacks,
+                         (lambda: evaluate(data.validation)) if len(data.validation) else None, Vote(strategy)),
+              start, control)
     except StopRun:
         if ctx.diverged is None:
             raise
@@ -264,46 +301,72 @@ def train_multi_worker(job: Any, send: Callable[[Message], None], control: Contr
         ctx.checkpoints.flush()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    return _finish(ctx, model)
+    test = {}
+    if len(data.test) and not ctx.stopped:  # as the fit path: the test part once, at the end of a full run
+        test = _evaluator(tf, keras, model, loss_fn, config, global_batch, "", callbacks)(data.test)
+    return _finish(ctx, model, test)
 
 
-def _loop(ctx: RunContext, dist: Any, steps: tuple[Any, Any], metrics: list[Any], optimizer: Any,
-          validation: Callable[[], dict[str, float]] | None, control: Control) -> None:
-    """The epochs, through the fit path's callback; raises ``StopRun`` when the loss became non-finite."""
-    plain, monitored = steps
+@dataclass
+class _Loop:
+    """What the epochs need besides the run's context."""
+
+    dist: Any
+    steps: tuple[Any, Any]
+    metrics: list[Any]
+    optimizer: Any
+    model: Any
+    callbacks: Any
+    validation: Callable[[], dict[str, float]] | None
+    vote: Vote
+
+
+def _loop(ctx: RunContext, run: _Loop, start: int, control: Control) -> None:
+    """The epochs from ``start``, through the fit path's callback; raises ``StopRun`` when the loss became
+    non-finite. Stop and early stopping are agreed by all workers at the end of each epoch."""
+    plain, monitored = run.steps
     m = ctx.config.monitors
-    cb = make_callback(ctx)
-    for epoch in range(ctx.config.epochs):
+    cb, others = make_callback(ctx), run.callbacks
+    cb.on_train_begin()
+    others.on_train_begin()
+    for epoch in range(start, ctx.config.epochs):
         cb.on_epoch_begin(epoch)
-        for metric in metrics:
+        others.on_epoch_begin(epoch)
+        for metric in run.metrics:
             metric.reset_state()
-        total, values = 0.0, {}
-        for i, batch in enumerate(dist):
+        total, values, logs = 0.0, {}, dict[str, Any]()
+        for i, batch in enumerate(run.dist):
             if m.gradient_norms and (ctx.step + 1) % m.gradient_every == 0:  # on_batch counts this step
                 loss, values, per_node, global_norm = monitored(batch)
-                logs: dict[str, Any] = {"grad_norms": np.asarray(per_node), "grad_global_norm": float(global_norm)}
+                logs = {"grad_norms": np.asarray(per_node), "grad_global_norm": float(global_norm)}
             else:
                 (loss, values), logs = plain(batch), {}
             total += float(loss)
-            metric_logs = {name: float(value) for name, value in values.items()}
-            cb.on_train_batch_end(i, {"loss": total / (i + 1), **metric_logs, **logs})  # running means, as in fit
+            batch_logs = {"loss": total / (i + 1), **{k: float(v) for k, v in values.items()}, **logs}
+            cb.on_train_batch_end(i, batch_logs)  # running means, as in fit
+            others.on_train_batch_end(i, batch_logs)
         epoch_logs = {"loss": total / max(1, ctx.batches), **{k: float(v) for k, v in values.items()}}
-        if validation is not None:
-            epoch_logs.update(validation())
+        if "grad_global_norm" in logs:  # fit's epoch logs are its last step's (dropped if that step had no norms)
+            epoch_logs["grad_global_norm"] = float(logs["grad_global_norm"])
+        if run.validation is not None:
+            epoch_logs.update(run.validation())
         epoch_messages(cb, epoch, epoch_logs)
-        checkpoint_epoch(ctx, optimizer, epoch)
-        if control.stop.is_set():  # all workers must run the same steps: stop at an epoch boundary
-            ctx.stopped = True
+        checkpoint_epoch(ctx, run.optimizer, epoch)
+        others.on_epoch_end(epoch, epoch_logs)
+        stop, early = run.vote(control.stop.is_set(), bool(getattr(run.model, "stop_training", False)))
+        if stop or early:  # every worker leaves after the same epoch
+            ctx.stopped = stop
             break
+    others.on_train_end()  # early stopping puts the best weights back here, before the last checkpoint (as fit)
     if ctx.unsaved:  # the last checkpoint was skipped (checkpoint_seconds) and the run ends here
-        ctx.checkpoints.save(optimizer, ctx.history, ctx.epochs_done, ctx.step, wait=True)
+        ctx.checkpoints.save(run.optimizer, ctx.history, ctx.epochs_done, ctx.step, wait=True)
 
 
-def _finish(ctx: RunContext, model: Any) -> Message:
+def _finish(ctx: RunContext, model: Any, test: dict[str, float]) -> Message:
     save_weights(model, ctx.folder.final_weights)
     save_layer_weights(model, ctx.folder.layer_weights)
     ctx.history.to_npz(ctx.folder.history)
     ctx.send(Phase("finished"))
     last = {k: float(v.data[-1]) for k, v in ctx.history.epoch.values.items() if len(v)}
     return Finished(last, ctx.epochs_done, ctx.stopped, str(ctx.folder.final_weights), str(ctx.folder.history),
-                    device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at)
+                    device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
