@@ -5,7 +5,7 @@ whose psygnal signals (``batch_ended``, ``epoch_ended``, ``gradients``, ``featur
 ``confusion``, ``checkpointed``, ``log``, ``phase``, ``finished``, ``failed``) are emitted from a reader
 thread; ``stop``/``pause``/``resume``/``kill`` control it. Child side: ``worker.run_job`` (also callable
 in-process) builds the model, trains with ``callbacks`` and ``monitors`` and writes the run folder
-(``checkpoint.RunFolder``: ``checkpoint.weights.h5``, ``optimizer.npz``, ``history.npz``, ``state.json``,
+(``checkpoint.RunFolder``: ``checkpoint-weights.npz``, ``optimizer.npz``, ``history.npz``, ``state.json``,
 ``final.weights.h5``, ``weights.npz`` by layer name). ``distributed`` holds the multi-worker loop, ``cli``
 the ``layerbench train`` command.
 

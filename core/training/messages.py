@@ -162,6 +162,9 @@ def floats(logs: dict[str, Any] | None) -> dict[str, float]:
     """Scalar entries of Keras logs as plain floats (vectors such as per-layer norms are left out)."""
     out: dict[str, float] = {}
     for key, value in (logs or {}).items():
+        if type(value) is float:  # what Keras hands batch callbacks: no array round trip (runs every batch)
+            out[key] = value
+            continue
         arr = np.asarray(value)
         if arr.ndim == 0:
             out[key] = float(arr)

@@ -99,7 +99,7 @@ def _resume(job: Job, folder: RunFolder, model: Any, inner: Any, ctx: RunContext
     if not (job.resume and folder.has_checkpoint()):
         return 0
     state = folder.state()
-    restore_checkpoint_weights(inner, folder)  # .h5 of this folder's run, or .npz of a run kept in a project
+    restore_checkpoint_weights(inner, folder)  # the checkpoint .npz (or the .h5 of an older run folder)
     if not load_optimizer(model.optimizer, folder.optimizer):
         ctx.send(Log("warning", "optimizer state did not match; it starts afresh"))
     if folder.history.exists():

@@ -2,11 +2,12 @@
 
 - The training step alone (``train_on_batch``), the engine's wrapper against the plain model, interleaved
   step by step: the same comparison without the epoch-to-epoch noise of a shared machine.
-- Epoch time of the engine (``run_job`` with its callback, checkpoints and messages) against a plain Keras
-  script (``compile`` + ``optimizer.build`` + ``fit``) on the same small CNN and data; the first epoch
-  (tracing) is left out, and the rows alternate so that the machine's drift hits both. Targets: throughput
-  >= 0.97 of plain with monitors off (ratio <= 1/0.97), >= 0.90 with gradient norms every step and feature
-  maps every 50 steps (ratio <= 1/0.90).
+- Epoch time of the engine (its worker process as the GUI starts it: callback stream, messages through the
+  pipe, checkpoints) against a plain Keras script (``compile`` + ``optimizer.build`` + ``fit``) in its own
+  process, on the same small CNN and data, the two taking turns batch by batch (``tests.benchmarks.lockstep``)
+  so that the machine's minute-to-minute drift hits both alike; the first epoch (tracing) is left out.
+  Targets: throughput >= 0.97 of plain with monitors off (ratio <= 1/0.97), >= 0.90 with gradient norms
+  every step and feature maps every 50 steps (ratio <= 1/0.90).
 - Start to first batch with a warm worker (spawned, TensorFlow imported): within 2 s for a small MLP.
 - Stop latency: from ``stop()`` to the ``finished`` signal: within 1 s.
 - Message throughput: seconds per message from a child process through the pipe and the reader thread to
@@ -20,15 +21,17 @@ import multiprocessing as mp
 import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from core.graph.model import Edge, Graph
 from core.training.engine import TrainingEngine, TrainingRun
-from core.training.messages import BatchEnd, EpochEnd, Finished, Message
-from core.training.worker import Job, run_job
+from core.training.messages import BatchEnd, Finished
+from core.training.worker import Job
+from tests.benchmarks import lockstep
 from tests.benchmarks.common import Row, median
 
-EPOCHS = 6
+EPOCHS = 10
 DATA = {"source": "shapes", "options": {"samples": 2400, "noise": 0.05}, "preprocess": {"validation": 0.0}}
 CONFIG: dict[str, Any] = {"epochs": EPOCHS, "batch_size": 32, "optimizer": {"name": "adam"}, "seed": 0}
 OFF = {"nan_check": False}
@@ -57,12 +60,9 @@ def mlp() -> Graph:
                  ("Dense", {"units": 2, "activation": "softmax"}))
 
 
-def _diffs(stamps: list[float]) -> list[float]:
-    return [b - a for a, b in itertools.pairwise(stamps[1:])]  # leaves out the first (tracing) epoch
-
-
-def plain_epochs() -> list[float]:
-    """The hand-written script: the same model, optimizer and data through plain Keras."""
+def plain_side(folder: str, first: bool, epochs: int) -> None:
+    """The hand-written script, in its own process: the same model, optimizer and data through plain Keras
+    (``compile`` + ``optimizer.build`` + ``fit``), taking turns with the engine (``tests.benchmarks.lockstep``)."""
     import keras
 
     from core.data.load import load_dataset
@@ -73,53 +73,57 @@ def plain_epochs() -> list[float]:
     model = build_model(cnn())
     model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.optimizer.build(model.trainable_variables)
-    stamps = [time.perf_counter()]
-    stamp = keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: stamps.append(time.perf_counter()))
-    model.fit(data.train.x, data.train.y, batch_size=32, epochs=EPOCHS, verbose=0, callbacks=[stamp])
-    return _diffs(stamps)
+    model.fit(data.train.x, data.train.y, batch_size=32, epochs=epochs, verbose=0,
+              callbacks=[lockstep.factory(Path(folder), "plain", first)()])
 
 
-def engine_epochs(monitors: dict[str, Any]) -> list[float]:
-    stamps = [time.perf_counter()]
+def lockstep_round(engine: TrainingEngine, monitors: dict[str, Any], plain_first: bool,
+                   epochs: int = EPOCHS) -> tuple[list[float], list[float]]:
+    """(plain, engine) epoch times of one round: the engine's worker and the plain script taking turns."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        lockstep.prepare(folder)
+        plain = mp.get_context("spawn").Process(target=plain_side, args=(tmp, plain_first, epochs), daemon=True)
+        plain.start()
+        try:
+            run = engine.start(cnn(), DATA, {**CONFIG, "epochs": epochs, "monitors": monitors}, folder / "run",
+                               callbacks=(lockstep.factory(folder, "engine", not plain_first),))
+            result = run.wait(900)
+            plain.join(900)
+        finally:
+            if plain.is_alive():
+                plain.kill()
+        assert isinstance(result, Finished), result
+        assert plain.exitcode == 0, f"the plain script failed (exit code {plain.exitcode})"
+        return lockstep.epoch_times(folder, "plain"), lockstep.epoch_times(folder, "engine")
 
-    def send(msg: Message) -> None:
-        if isinstance(msg, EpochEnd):
-            stamps.append(time.perf_counter())
 
-    class Control:
-        stop, pause = threading.Event(), threading.Event()
+def epoch_rows(rounds: int = 4) -> list[Row]:
+    """Epoch time of the engine (its worker process, stream, messages through the pipe, checkpoints) against
+    the plain script, batch by batch in turns (``tests.benchmarks.lockstep``): every epoch of the engine is
+    paired with the same epoch of the plain script, run interleaved with it. The ratio judged is the median
+    of the per-epoch ratios over all rounds; which side starts alternates from round to round."""
+    engine = TrainingEngine(warm=1)
+    times: dict[str, dict[str, list[float]]] = {name: {"plain": [], "engine": []} for name in ("off", "on")}
+    try:
+        for r in range(rounds):
+            for name, monitors in (("off", OFF), ("on", ON)):
+                plain, ours = lockstep_round(engine, monitors, plain_first=r % 2 == 0)
+                times[name]["plain"] += plain
+                times[name]["engine"] += ours
+    finally:
+        engine.close()
 
-    with tempfile.TemporaryDirectory() as run_dir:
-        result = run_job(Job(cnn().to_dict(), DATA, {**CONFIG, "monitors": monitors}, run_dir), send, Control())
-    assert isinstance(result, Finished), result
-    stamps.append(time.perf_counter())  # the last epoch's checkpoint counts too
-    return _diffs(stamps[:-2] + stamps[-1:])
+    def row(name: str, figure: str, target: str, max_ratio: float) -> Row:
+        plain, ours = times[name]["plain"], times[name]["engine"]
+        ratios = [e / p for e, p in zip(ours, plain, strict=True)]
+        return Row(figure, target, median(ours), baseline=median(plain), max_ratio=max_ratio, repeats=len(ratios),
+                   paired_ratio=median(ratios))
 
-
-def epoch_rows(rounds: int = 10) -> list[Row]:
-    """Per round, the median epoch of each variant next to plain Keras's in the same round; the order rotates
-    so that drift does not favour one. The ratio judged is the median of the per-round ratios. Epochs of ~75
-    batches (~0.3 s) and ten rounds: shorter epochs and fewer rounds let a busy machine's scheduling noise
-    (+-10 % per epoch) decide a 3 % target."""
-    variants: dict[str, Any] = {"plain": plain_epochs, "off": lambda: engine_epochs(OFF),
-                                "on": lambda: engine_epochs(ON)}
-    per_round: dict[str, list[float]] = {name: [] for name in variants}
-    names = list(variants)
-    for r in range(rounds):
-        for name in names[r % 3:] + names[: r % 3]:
-            per_round[name].append(median(variants[name]()))
-    base = median(per_round["plain"])
-
-    def paired(name: str) -> float:
-        return median([v / p for v, p in zip(per_round[name], per_round["plain"], strict=True)])
-
-    return [
-        Row("epoch time, engine, monitors off (small CNN; ratio: median of per-round ratios)",
-            "throughput >= 0.97 of plain Keras", median(per_round["off"]), baseline=base, max_ratio=1 / 0.97,
-            repeats=rounds, paired_ratio=paired("off")),
-        Row("epoch time, engine, grad norms every step + feature maps /50", "throughput >= 0.90 of plain Keras",
-            median(per_round["on"]), baseline=base, max_ratio=1 / 0.90, repeats=rounds, paired_ratio=paired("on")),
-    ]
+    return [row("off", "epoch time, engine, monitors off (small CNN; batch-by-batch turns with plain Keras)",
+                "throughput >= 0.97 of plain Keras", 1 / 0.97),
+            row("on", "epoch time, engine, grad norms every step + feature maps /50 (turns with plain Keras)",
+                "throughput >= 0.90 of plain Keras", 1 / 0.90)]
 
 
 def step_rows(steps: int = 200) -> list[Row]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from core.graph.model import Graph
-from core.training.checkpoint import RunFolder
+from core.training.checkpoint import RunFolder, apply_layer_weights, load_layer_weights
 from core.training.messages import BatchEnd, Checkpoint, EpochEnd, Failed, Finished, Gradients, Log, Message
 from core.training.worker import Job, run_job
 from tests.conftest import add, link
@@ -54,7 +54,10 @@ def weights_of(graph: Graph, path: str) -> list[np.ndarray]:
     from core.translate.to_keras import build_model
 
     model = build_model(graph)
-    model.load_weights(path)
+    if path.endswith(".npz"):
+        apply_layer_weights(model, load_layer_weights(Path(path)))
+    else:
+        model.load_weights(path)
     return [np.asarray(w) for w in model.get_weights()]
 
 
@@ -204,7 +207,7 @@ def test_stop_mid_epoch_and_resume_from_checkpoint(tmp_path: Path) -> None:
     state = RunFolder(tmp_path).state()
     assert state["epoch"] == 1
     assert state["partial"]
-    saved = weights_of(graph, str(RunFolder(tmp_path).weights))
+    saved = weights_of(graph, str(RunFolder(tmp_path).checkpoint_layers))
 
     resumed, later = train(tmp_path, graph, data, resume=True, **config)
     assert isinstance(resumed, Finished), resumed
@@ -214,7 +217,7 @@ def test_stop_mid_epoch_and_resume_from_checkpoint(tmp_path: Path) -> None:
     assert resumed.epochs_done == 4
     # training continued from the checkpointed weights, not from a fresh initialisation
     fresh = mlp(2, [8], 2)
-    assert not np.allclose(saved[0], weights_of(fresh, str(RunFolder(tmp_path).weights))[0])
+    assert not np.allclose(saved[0], weights_of(fresh, str(RunFolder(tmp_path).checkpoint_layers))[0])
     assert len(of(later, Checkpoint)) == 3
 
 

@@ -82,7 +82,7 @@ def test_stop_pause_and_resume_through_the_engine(engine: TrainingEngine, tmp_pa
     assert isinstance(result, Finished), result
     assert result.stopped
     assert result.epochs_done == 0
-    assert (tmp_path / "checkpoint.weights.h5").exists()
+    assert (tmp_path / "checkpoint-weights.npz").exists()
 
 
 def test_a_hung_worker_is_killed_after_the_grace_period(engine: TrainingEngine, tmp_path: Path) -> None:
