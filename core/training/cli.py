@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from core.cli import register_command
 from core.project.errors import ProjectError
 from core.project.project import Project
+from core.project.schema import RunModel
 from core.training.checkpoint import RunFolder, load_layer_weights
 from core.training.config import TrainingConfig, describe_error
 from core.training.history import History
@@ -207,7 +208,7 @@ def handler(args: argparse.Namespace) -> int:
         record.live, record.batches = collector.history.arrays(), collector.batches
         if live.recoverable and isinstance(result, Finished | Failed):
             live.note_result(result)
-        status = _report(args, path, project, record, result)
+        status = _report(args, path, record, result)
         live.stored = True
         return status
 
@@ -219,24 +220,24 @@ def _describe(live: LiveRun, record: RunRecord, args: argparse.Namespace) -> Non
         live.describe(record, args.resume is not None, int(state.get("epoch", 0)), int(state.get("step", 0)))
 
 
-def _keep(args: argparse.Namespace, path: Path, project: Project, record: RunRecord,
-          result: Finished | Failed) -> str | None:
-    """Store the run into the project file (not with ``--no-save``, nor on a multi-worker non-chief)."""
+def _keep(args: argparse.Namespace, path: Path, record: RunRecord, result: Finished | Failed) -> RunModel | None:
+    """Store the run into the project file (not with ``--no-save``, nor on a multi-worker non-chief), read again
+    first: runs another command stored while this one trained stay in it."""
     if args.no_save or not _chief():
         return None
-    run_id = store_run(project, result, record)
-    project.save(path)
-    return run_id
+    current = Project.load(path)
+    run_id = store_run(current, result, record)
+    current.save(path)
+    return current.run(run_id)
 
 
-def _report(args: argparse.Namespace, path: Path, project: Project, record: RunRecord, result: Message) -> int:
+def _report(args: argparse.Namespace, path: Path, record: RunRecord, result: Message) -> int:
     if isinstance(result, Failed):
         where = f" ({result.node})" if result.node else ""
         print(f"layerbench: training failed{where}: {result.error}", file=sys.stderr)
-        run_id = _keep(args, path, project, record, result)
-        if run_id is not None:
-            run = project.run(run_id)
-            hint = f"; resume with: layerbench train {path} --resume {run_id}" if "checkpoint" in run.info else ""
+        run = _keep(args, path, record, result)
+        if run is not None:
+            hint = f"; resume with: layerbench train {path} --resume {run.id}" if "checkpoint" in run.info else ""
             print(f"kept in the project as {run.label} ({status_text(run)}){hint}", file=sys.stderr)
         return 1
     assert isinstance(result, Finished)
@@ -246,9 +247,9 @@ def _report(args: argparse.Namespace, path: Path, project: Project, record: RunR
         weights = load_layer_weights(RunFolder(Path(result.weights_path).parent).layer_weights)
         arrays = {f"{k}#{i}": w for k, ws in weights.items() for i, w in enumerate(ws)}
         np.savez(args.weights_out, **arrays)  # type: ignore[arg-type]
-    run_id = _keep(args, path, project, record, result)
-    if run_id is not None:
-        summary["run"] = run_id
+    run = _keep(args, path, record, result)
+    if run is not None:
+        summary["run"] = run.id
     if record.tensorboard:
         summary["tensorboard"] = record.tensorboard
     if args.json:

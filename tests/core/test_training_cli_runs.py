@@ -148,3 +148,22 @@ def test_tensorboard_event_files_in_a_folder_beside_the_project(tmp_path: Path,
     assert len([t for t in tags if t.startswith("weights/")]) == 2
     counts = {tag: h[:, 2].sum() for tag, h in histograms.items()}
     assert sorted(counts.values()) == [18, 24]  # Dense 2->8: 16 + 8 weights; Dense 8->2: 16 + 2
+
+
+def test_a_run_stored_by_another_command_meanwhile_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path = make_project(tmp_path / "p.layerbench", epochs=2)
+    original = train_cli.Printer.epoch
+
+    def epoch(self: Any, msg: Any) -> None:  # while this run trains, another command stores its run
+        original(self, msg)
+        if msg.epoch == 0:
+            other = Project.load(path)
+            other.add_run("other", label="from another command", status="finished")
+            other.save(path)
+
+    monkeypatch.setattr(train_cli.Printer, "epoch", epoch)
+    assert cli.main(["train", str(path)]) == 0
+    runs = Project.load(path).runs
+    assert len(runs) == 2 and runs[0].id == "other"
+    assert runs[1].status == "finished" and runs[1].info["epochs"] == 2
