@@ -205,7 +205,7 @@ def _args_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="a .layerbench project")
     p.add_argument("--format", required=True, choices=FORMATS, help="what to write")
     p.add_argument("--out", "--output", dest="out", required=True, help="the output file (a folder for savedmodel)")
-    p.add_argument("--run", help="use this run's weights (default: the latest run with weights)")
+    p.add_argument("--run", help="use this run's weights (default: the latest finished run, else stopped)")
     p.add_argument("--graph", help="which graph to export (default: the first)")
 
 
