@@ -11,13 +11,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from core.project.project import Project
 from core.training.checkpoint import RunFolder
-from core.training.messages import EpochEnd, Finished
+from core.training.messages import BatchEnd, EpochEnd, Finished
 from tests.core.test_training import mlp, of, train
 
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
@@ -66,20 +67,48 @@ def test_two_workers_end_with_identical_weights(tmp_path: Path) -> None:
 
 WORKER = """
 import dataclasses, json, sys, threading
-from core.training.messages import Checkpoint, Confusion, EpochEnd, Gradients, Weights
+from core.training.messages import BatchEnd, Checkpoint, Confusion, Device, EpochEnd, Gradients, Log, Weights
 from core.training.worker import Job, run_job
 
 class Control:
     stop, pause = threading.Event(), threading.Event()
 
+stop_after = json.loads(sys.argv[2])
 messages = []
-result = run_job(Job(**json.loads(sys.argv[1])), messages.append, Control())
+
+def send(message):
+    messages.append(message)
+    if isinstance(message, EpochEnd) and message.epoch == stop_after:
+        Control.stop.set()
+
+result = run_job(Job(**json.loads(sys.argv[1])), send, Control())
 kinds = {"gradients": Gradients, "weights": Weights, "confusion": Confusion, "epochs": EpochEnd,
-         "checkpoints": Checkpoint}
+         "checkpoints": Checkpoint, "device": Device, "logs": Log, "batches": BatchEnd}
 summary = {name: [dataclasses.asdict(m) for m in messages if isinstance(m, kind)] for name, kind in kinds.items()}
 summary["result"] = dataclasses.asdict(result)
 print(json.dumps(summary, default=lambda a: a.tolist()))
 """
+
+
+def run_workers(tmp_path: Path, config: dict[str, Any], data: dict[str, Any], resume: bool = False,
+                stop_after: tuple[int | None, int | None] = (None, None)) -> list[dict[str, Any]]:
+    """Two loopback workers running ``run_job`` on the same job, each into ``run<index>``; ``stop_after[i]``: worker
+    i is asked to stop once that epoch has ended. Returns each worker's messages by kind and its result."""
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    procs = []
+    for index in range(2):
+        job = {"graph": mlp(2, [8], 2).to_dict(), "data": data, "config": config, "resume": resume,
+               "run_dir": str(tmp_path / f"run{index}")}
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES="",
+                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
+        procs.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(job), json.dumps(stop_after[index])],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    runs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=TIMEOUT)
+        assert proc.returncode == 0, err[-2000:]
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return runs
 
 
 def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> None:
@@ -90,22 +119,16 @@ def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> Non
     config = {"epochs": 2, "optimizer": {"name": "gd", "learning_rate": lr}, "strategy": "multi-worker",
               "checkpoint_seconds": 0,
               "monitors": {"gradient_norms": True, "gradient_every": 1, "weight_histograms": True,
-                           "update_ratios": True, "confusion_matrix": True}}
-    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-    procs = []
-    for index in range(2):
-        job = {"graph": mlp(2, [8], 2).to_dict(), "data": {"source": "toy.xor", "options": {"samples": 128}},
-               "config": config, "run_dir": str(tmp_path / f"run{index}")}
-        env = dict(os.environ, CUDA_VISIBLE_DEVICES="",
-                   TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}))
-        procs.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(job)], env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    runs = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=TIMEOUT)
-        assert proc.returncode == 0, err[-2000:]
-        runs.append(json.loads(out.strip().splitlines()[-1]))
+                           "update_ratios": True, "confusion_matrix": True, "tensorboard": True}}
+    data = {"source": "toy.xor", "options": {"samples": 128}}
+    runs = run_workers(tmp_path, config, data)
     first, second = runs
+    for run in runs:  # before the first batch, as on the fit path
+        (device,) = run["device"]
+        assert (device["strategy"], device["replicas"]) == ("MultiWorkerMirroredStrategy", 2)
+        assert device["device"].endswith("device:CPU:0")
+    assert list((tmp_path / "run0" / "tensorboard").glob("events.out.tfevents.*"))  # the chief's event files
+    assert not (tmp_path / "run1" / "tensorboard").exists()  # one set per run
     assert first["result"]["epochs_done"] == 2, first["result"]
     grads = first["gradients"]
     assert [g["step"] for g in grads] == [1, 2]
@@ -122,7 +145,7 @@ def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> Non
             np.testing.assert_array_equal(a[key], b[key])
     accuracy = [[e["logs"]["accuracy"] for e in run["epochs"]] for run in runs]
     assert accuracy[0] == accuracy[1]
-    fit, fit_messages = train(tmp_path / "fit", mlp(2, [8], 2), job["data"],
+    fit, fit_messages = train(tmp_path / "fit", mlp(2, [8], 2), data,
                               **{k: v for k, v in config.items() if k != "strategy"})
     assert isinstance(fit, Finished), fit  # one process, the whole batch: what both workers' halves add up to
     assert accuracy[0] == pytest.approx([e.logs["accuracy"] for e in of(fit_messages, EpochEnd)])
@@ -135,6 +158,39 @@ def test_two_workers_send_the_monitors_and_stay_identical(tmp_path: Path) -> Non
             np.testing.assert_array_equal(saved[key], final[key])
     assert not second["checkpoints"]
     assert not RunFolder(tmp_path / "run1").has_checkpoint()  # the other worker wrote to a temporary folder
+
+
+def test_a_stopped_two_worker_run_resumes_from_the_chiefs_checkpoint(tmp_path: Path) -> None:
+    """Worker 1 alone is asked to stop after the first epoch: both stop there (they agree at each epoch's end) and
+    only the chief's folder holds a checkpoint. Resumed with ``resume=True``, both workers start from it (worker 1
+    gets the chief's weights, momentum slots, epoch and step), count the epochs on and end with the weights of an
+    uninterrupted run in one process (full batch: the same arithmetic)."""
+    config = {"epochs": 3, "seed": 3, "batch_size": 102, "checkpoint_seconds": 0, "strategy": "multi-worker",
+              "optimizer": {"name": "momentum", "learning_rate": 0.3, "momentum": 0.9}}
+    data = {"source": "toy.xor", "options": {"samples": 128}}  # 102 training samples: one batch per epoch
+    stopped = run_workers(tmp_path, config, data, stop_after=(None, 0))
+    for run in stopped:
+        assert (run["result"]["stopped"], run["result"]["epochs_done"]) == (True, 1), run["result"]
+    assert RunFolder(tmp_path / "run0").state()["epoch"] == 1
+    assert not RunFolder(tmp_path / "run1").has_checkpoint()
+    resumed = run_workers(tmp_path, config, data, resume=True)
+    for run in resumed:
+        assert (run["result"]["stopped"], run["result"]["epochs_done"]) == (False, 3), run["result"]
+        assert [e["epoch"] for e in run["epochs"]] == [1, 2]
+        assert [b["step"] for b in run["batches"]] == [2, 3]
+    assert any(log["text"] == "resumed after epoch 1" for log in resumed[0]["logs"])
+    assert any(log["text"] == "resumed after epoch 1 (the chief's checkpoint)" for log in resumed[1]["logs"])
+    reference, messages = train(tmp_path / "fit", mlp(2, [8], 2), data,
+                                **{k: v for k, v in config.items() if k != "strategy"})
+    assert isinstance(reference, Finished), reference
+    losses = [b.logs["loss"] for b in of(messages, BatchEnd)]
+    for run in resumed:  # the second epoch's loss: the checkpoint's weights, not fresh ones
+        assert [b["logs"]["loss"] for b in run["batches"]] == pytest.approx(losses[1:], rel=1e-4)
+    with np.load(tmp_path / "run0" / "weights.npz") as a, np.load(tmp_path / "run1" / "weights.npz") as b, \
+            np.load(tmp_path / "fit" / "weights.npz") as ref:
+        for key in ref.files:
+            np.testing.assert_array_equal(a[key], b[key])
+            np.testing.assert_allclose(a[key], ref[key], rtol=1e-4, atol=1e-6)
 
 
 def test_train_command_saves_the_run(tmp_path: Path) -> None:
