@@ -227,7 +227,8 @@ def _claim(folder: Path) -> Path | None:
     else:
         try:
             owner = json.loads((folder / OWNER).read_text(encoding="utf-8"))
-            if owner_alive(owner):
+            mine = int(owner["pid"]) == os.getpid() and owner.get("host") == socket.gethostname()
+            if not mine and owner_alive(owner):  # one of ours not in _OURS was left by a command that raised
                 return None
         except (*UNREADABLE, AttributeError):
             pass  # no readable owner: not a live run's (it is written before the folder gets its name)

@@ -256,3 +256,27 @@ def test_a_live_cli_run_is_left_to_its_process_then_info_adopts_it(tmp_path: Pat
     [run] = Project.load(path).runs
     assert run.status == "interrupted" and why_not_resumable(run) is None
     assert not orphans.runs_root(path).exists()
+
+
+def crash_after_one_epoch(path: Path) -> Path:
+    """A run folder of this process holding one epoch's checkpoint when the command raises (a second Ctrl-C)."""
+    made = orphan(path, epochs_done=1)  # the checkpoint files of one epoch, moved into the live folder
+    (made / orphans.OWNER).unlink()
+    with orphans.run_folder(path) as live:
+        for file in made.iterdir():
+            file.replace(live.path / file.name)
+        made.rmdir()
+        raise KeyboardInterrupt
+
+
+def test_a_run_that_raised_before_it_was_stored_is_kept_for_the_next_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = make_project(tmp_path / "p.layerbench", epochs=5)
+    with pytest.raises(KeyboardInterrupt):
+        crash_after_one_epoch(path)
+    assert "the run so far is kept in" in capsys.readouterr().err
+    [folder] = list(orphans.runs_root(path).iterdir())
+    assert (folder / "state.json").exists()
+    [note] = orphans.recover_runs(path)  # this process's pid, but no longer its live run
+    assert "(interrupted at epoch 1/5)" in note
+    assert not folder.exists() and [r.status for r in Project.load(path).runs] == ["interrupted"]
