@@ -244,7 +244,7 @@ def _claim(folder: Path) -> Path | None:
 
 def recover_runs(project_path: str | Path) -> list[str]:
     """Adopt into the project file every run left by a killed ``layerbench train`` on it (saving the file),
-    and say what happened in one line per folder. Nothing is done (and nothing imported) when there is none."""
+    and say what happened in one line per folder. Without such a folder this is one ``stat`` call."""
     root = runs_root(project_path)
     if not root.is_dir():
         return []
@@ -272,8 +272,8 @@ def _drop_unborn(folder: Path) -> None:
 
 def _adopt(path: Path, folder: Path) -> str | None:
     """Store the run of an orphaned folder into the file at ``path``; the line that says what happened."""
-    if not (folder / RECORD).exists() and not (folder / RESULT).exists():
-        shutil.rmtree(folder, ignore_errors=True)  # killed before its run was planned: nothing trained yet
+    if not (folder / RECORD).exists():  # written before training starts: killed earlier, nothing trained yet
+        shutil.rmtree(folder, ignore_errors=True)
         return None
     try:
         spec = json.loads((folder / RECORD).read_text(encoding="utf-8"))
