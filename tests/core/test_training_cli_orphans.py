@@ -121,6 +121,17 @@ def test_a_reused_pid_or_a_reboot_does_not_pass_for_the_owner(tmp_path: Path,
     assert orphans.owner_alive(me | {"pid": dead_pid(), "host": "another-machine"})  # cannot tell: hands off
 
 
+@pytest.mark.skipif(not hasattr(os, "waitid") or not Path("/proc/self/stat").exists(), reason="Linux")
+def test_a_killed_owner_not_yet_reaped_is_gone() -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)  # exited, left a zombie (os.kill(pid, 0) succeeds)
+    try:
+        assert not orphans.pid_alive(proc.pid)
+    finally:
+        proc.wait()
+    assert orphans.pid_alive(os.getpid())
+
+
 def test_a_folder_another_command_is_adopting_is_left_to_it(tmp_path: Path,
                                                             sleeper: subprocess.Popen[bytes]) -> None:
     path = make_project(tmp_path / "p.layerbench", epochs=5)
@@ -177,6 +188,9 @@ def test_a_live_run_of_this_process_is_not_adopted(tmp_path: Path) -> None:
         assert orphans.recover_runs(path) == []
         assert live.path.is_dir()
     assert not orphans.runs_root(path).exists()  # nothing worth keeping: removed with its root
+    with orphans.run_folder(path, recoverable=False) as scratch:  # --no-save: a temporary folder, as before
+        assert not scratch.recoverable and scratch.path.parent != orphans.runs_root(path)
+    assert not scratch.path.exists()
 
 
 # ---- a real `layerbench train` killed with SIGKILL ----------------------------------------------------------
