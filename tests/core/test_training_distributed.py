@@ -193,6 +193,52 @@ def test_a_stopped_two_worker_run_resumes_from_the_chiefs_checkpoint(tmp_path: P
             np.testing.assert_allclose(a[key], ref[key], rtol=1e-4, atol=1e-6)
 
 
+def test_train_command_resumes_a_two_worker_run_stopped_with_ctrl_c(tmp_path: Path) -> None:
+    """``layerbench train --strategy multi-worker`` on two workers: Ctrl-C on the chief stops both after the same
+    epoch and the chief keeps the run in the project; ``--resume`` on both continues it from its checkpoint."""
+    project = Project(graphs={"main": mlp(2, [8], 2)}, data={"source": "toy.xor", "options": {"samples": 2000}},
+                      training={"epochs": 100, "batch_size": 16, "seed": 1})
+    path = tmp_path / "xor.layerbench"
+    project.save(path)
+
+    def start(*extra: str) -> list[subprocess.Popen[str]]:
+        cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+        return [subprocess.Popen(command(str(path), "--strategy", "multi-worker", "--json", *extra), text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(
+                                     os.environ, CUDA_VISIBLE_DEVICES="", TF_CONFIG=json.dumps(
+                                         {"cluster": cluster, "task": {"type": "worker", "index": index}})))
+                for index in range(2)]
+
+    def finish(procs: list[subprocess.Popen[str]]) -> list[list[dict[str, Any]]]:
+        outputs = []
+        for proc in procs:
+            out, err = proc.communicate(timeout=TIMEOUT)
+            assert proc.returncode == 0, err[-2000:]
+            outputs.append([json.loads(line) for line in out.strip().splitlines()])
+        return outputs
+
+    procs = start()
+    chief = procs[0]
+    assert chief.stdout is not None
+    assert json.loads(chief.stdout.readline())["epoch"] == 1  # the first epoch has ended
+    chief.send_signal(signal.SIGINT)
+    first = finish(procs)
+    done = first[0][-1]["final"]["epochs"]
+    for lines in first:
+        assert (lines[-1]["final"]["stopped"], lines[-1]["final"]["epochs"]) == (True, done)
+    assert done < 100
+    run = Project.load(path).run(first[0][-1]["final"]["run"])
+    assert run.status == "stopped"
+    second = finish(start("--resume", "--epochs", str(done + 2)))
+    for lines in second:
+        assert [line["epoch"] for line in lines[:-1]] == [done + 1, done + 2]
+        assert (lines[-1]["final"]["stopped"], lines[-1]["final"]["epochs"]) == (False, done + 2)
+    assert second[0][-1]["final"]["loss"] == pytest.approx(second[1][-1]["final"]["loss"])
+    resumed = Project.load(path).run(run.id)
+    assert resumed.status == "finished"
+    assert len(Project.load(path).history(run.id)["epoch/loss"]) == done + 2
+
+
 def test_train_command_saves_the_run(tmp_path: Path) -> None:
     project = make_project(tmp_path / "xor.layerbench", epochs=3)
     proc = subprocess.run(command(str(project), "--epochs", "2", "--json"), capture_output=True, text=True,
