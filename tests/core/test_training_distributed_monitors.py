@@ -220,3 +220,24 @@ def test_loop_ticks_the_heartbeat_as_fit_does(tmp_path: Path) -> None:
         assert isinstance(run_job(job, send, Control()), Finished)
         counts.append(send.ticks)
     assert counts == [10, 10]
+
+
+def test_loop_starts_from_initial_weights_as_fit_does(tmp_path: Path) -> None:
+    """``Job.initial_weights`` (a ``.npz`` by layer name, as projects store them): both paths start from them, so
+    the first full batch has the same loss, and not the loss of fresh weights."""
+    from core.training.worker import Job, run_job
+
+    data = {"source": "toy.xor", "options": {"samples": 64}}
+    config = {"epochs": 3, "seed": 3, "optimizer": {"name": "gd", "learning_rate": 0.5}}
+    trained, _ = train(tmp_path / "trained", mlp(2, [8], 2), data, **config)
+    assert isinstance(trained, Finished), trained
+    first_losses = []
+    for name, strategy in (("fresh", "multi-worker"), ("fit", "none"), ("loop", "multi-worker")):
+        messages: list[Message] = []
+        job = Job(mlp(2, [8], 2).to_dict(), data, {**config, "epochs": 1, "strategy": strategy}, str(tmp_path / name),
+                  initial_weights=None if name == "fresh" else str(tmp_path / "trained" / "weights.npz"))
+        assert isinstance(run_job(job, messages.append, Control()), Finished)
+        first_losses.append(of(messages, BatchEnd)[0].logs["loss"])
+    fresh, fit, loop = first_losses
+    assert loop == pytest.approx(fit, rel=1e-5)
+    assert abs(loop - fresh) > 1e-3
