@@ -93,8 +93,10 @@ class ProjectManager(QObject):
             self.importer = ImportRunner(self.window)
             return bool(self.importer.start(path))
         from core.project import Project, ProjectError
+        from core.training.orphans import recover_runs
 
         try:
+            notes = recover_runs(path)  # runs of a killed `layerbench train` on this file go into it first
             project = Project.load(path)
         except (ProjectError, OSError) as exc:
             self._error("Cannot open the project", str(exc))
@@ -103,6 +105,10 @@ class ProjectManager(QObject):
         self.replace(Document(project.graphs[first], path, project, graph_name=first))
         add_recent(path)
         self.window.log.log(f"Opened {path}")
+        for note in notes:
+            self.window.log.log(note)
+        if notes:
+            self.window.statusBar().showMessage(notes[-1], 15000)
         return True
 
     def replace(self, document: Document) -> None:
