@@ -164,9 +164,11 @@ class Collector:
 
 def _plan(project: Project, args: argparse.Namespace, config: TrainingConfig, run_dir: Path) -> tuple[Job, RunRecord]:
     """The job to run and what to record with it: a new run, or the rest of a stored one (``--resume``)."""
-    if args.resume is None:
+    if args.resume is None or (config.strategy == "multi-worker" and not _chief()):
+        # a multi-worker non-chief resumes from the chief's checkpoint, shared in the run: its project may lack the run
         record = new_record(project, config, run_dir, project.main.to_dict(), dict(project.data))
-        return Job(record.graph or {}, dict(project.data), config.to_dict(), str(run_dir)), record
+        return Job(record.graph or {}, dict(project.data), config.to_dict(), str(run_dir),
+                   resume=args.resume is not None), record
     run = find_resumable(project, args.resume or None)
     if graph_changed(run, project.main.to_dict()):
         raise ProjectError(f"the graph was edited since run {run.label or run.id} trained it, so its checkpoint "

@@ -92,18 +92,22 @@ def apply_initial_weights(strategy: Any, model: Any, path: str | None) -> None:
 def start_state(job: Any, strategy: Any, folder: RunFolder, model: Any, optimizer: Any, ctx: RunContext) -> int:
     """The epoch to start from: the fit path's ``_resume`` on this worker's folder (weights, optimizer slots,
     history, step), then, for a resumed run or one with initial weights, the chief's weights, optimizer slots,
-    epoch and step on every worker. Sets ``ctx.step`` and ``ctx.epochs_done``."""
+    epoch, step and number of epochs on every worker (a worker may have no checkpoint at all: the command line
+    resumes a run that only the chief's project holds). Sets ``ctx.step``, ``ctx.epochs_done`` and, when the
+    chief's total differs, ``ctx.config``."""
     from core.training.worker import _resume
 
     start = _resume(job, folder, SimpleNamespace(optimizer=optimizer), model, ctx)
     if job.resume or job.initial_weights:
         variables = [*model.weights, *optimizer.variables]
-        *values, counts = share_from_chief(
-            strategy, [np.asarray(v.numpy()) for v in variables] + [np.array([start, ctx.step], dtype="int64")])
+        counts = np.array([start, ctx.step, ctx.config.epochs], dtype="int64")
+        *values, counts = share_from_chief(strategy, [np.asarray(v.numpy()) for v in variables] + [counts])
         for variable, value in zip(variables, values):
             variable.assign(value)
         if counts[0] and not start:
             ctx.send(Log("info", f"resumed after epoch {counts[0]} (the chief's checkpoint)"))
-        start, ctx.step = int(counts[0]), int(counts[1])
+        start, ctx.step, epochs = (int(c) for c in counts)
+        if epochs != ctx.config.epochs:  # a resumed run's total is the chief's (its stored run's, or --epochs)
+            ctx.config = ctx.config.model_copy(update={"epochs": epochs})
     ctx.epochs_done = start
     return start

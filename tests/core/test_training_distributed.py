@@ -194,20 +194,26 @@ def test_a_stopped_two_worker_run_resumes_from_the_chiefs_checkpoint(tmp_path: P
 
 
 def test_train_command_resumes_a_two_worker_run_stopped_with_ctrl_c(tmp_path: Path) -> None:
-    """``layerbench train --strategy multi-worker`` on two workers: Ctrl-C on the chief stops both after the same
-    epoch and the chief keeps the run in the project; ``--resume`` on both continues it from its checkpoint."""
+    """``layerbench train --strategy multi-worker`` on two workers, each with its own copy of the project (as on two
+    machines): Ctrl-C on the chief stops both after the same epoch and the chief keeps the run in its project;
+    ``--resume`` continues it on both from the chief's checkpoint, though worker 1's project never held the run,
+    for the chief's number of epochs (``--epochs`` given to the chief only)."""
     project = Project(graphs={"main": mlp(2, [8], 2)}, data={"source": "toy.xor", "options": {"samples": 2000}},
                       training={"epochs": 100, "batch_size": 16, "seed": 1})
-    path = tmp_path / "xor.layerbench"
-    project.save(path)
+    paths = [tmp_path / "chief" / "xor.layerbench", tmp_path / "worker" / "xor.layerbench"]
+    for path in paths:
+        path.parent.mkdir()
+        project.save(path)
 
-    def start(*extra: str) -> list[subprocess.Popen[str]]:
+    def start(*extra: list[str]) -> list[subprocess.Popen[str]]:
+        """Both workers, each with its project and its extra options (none when ``extra`` is empty)."""
         cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
-        return [subprocess.Popen(command(str(path), "--strategy", "multi-worker", "--json", *extra), text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(
+        options = extra or ([], [])
+        return [subprocess.Popen(command(str(path), "--strategy", "multi-worker", "--json", *options[index]),
+                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(
                                      os.environ, CUDA_VISIBLE_DEVICES="", TF_CONFIG=json.dumps(
                                          {"cluster": cluster, "task": {"type": "worker", "index": index}})))
-                for index in range(2)]
+                for index, path in enumerate(paths)]
 
     def finish(procs: list[subprocess.Popen[str]]) -> list[list[dict[str, Any]]]:
         outputs = []
@@ -227,16 +233,17 @@ def test_train_command_resumes_a_two_worker_run_stopped_with_ctrl_c(tmp_path: Pa
     for lines in first:
         assert (lines[-1]["final"]["stopped"], lines[-1]["final"]["epochs"]) == (True, done)
     assert done < 100
-    run = Project.load(path).run(first[0][-1]["final"]["run"])
+    run = Project.load(paths[0]).run(first[0][-1]["final"]["run"])
     assert run.status == "stopped"
-    second = finish(start("--resume", "--epochs", str(done + 2)))
+    assert not Project.load(paths[1]).runs
+    second = finish(start(["--resume", "--epochs", str(done + 2)], ["--resume"]))
     for lines in second:
         assert [line["epoch"] for line in lines[:-1]] == [done + 1, done + 2]
         assert (lines[-1]["final"]["stopped"], lines[-1]["final"]["epochs"]) == (False, done + 2)
     assert second[0][-1]["final"]["loss"] == pytest.approx(second[1][-1]["final"]["loss"])
-    resumed = Project.load(path).run(run.id)
-    assert resumed.status == "finished"
-    assert len(Project.load(path).history(run.id)["epoch/loss"]) == done + 2
+    resumed = Project.load(paths[0])
+    assert resumed.run(run.id).status == "finished"
+    assert len(resumed.history(run.id)["epoch/loss"]) == done + 2
 
 
 def test_train_command_saves_the_run(tmp_path: Path) -> None:
