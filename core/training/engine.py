@@ -33,6 +33,7 @@ from core.training.history import History
 from core.training.messages import (
     BatchEnd,
     Checkpoint,
+    Coalesced,
     Confusion,
     Device,
     EpochEnd,
@@ -167,7 +168,8 @@ class TrainingRun:
                 msg = self._next()
                 if msg is None:
                     break
-                self._dispatch(msg)
+                for one in msg.messages if isinstance(msg, Coalesced) else (msg,):
+                    self._dispatch(one)
             if self.result is None:
                 self._dispatch(self._crash())
         finally:
@@ -179,12 +181,12 @@ class TrainingRun:
             self.worker.dispose()
             self._done.set()
 
-    def _next(self) -> Message | None:
+    def _next(self) -> Message | Coalesced | None:
         conn = self.worker.conn
         while True:
             try:
                 if conn.poll(POLL):
-                    msg: Message | str = conn.recv()
+                    msg: Message | Coalesced | str = conn.recv()
                     self._heard_at, self._ready = time.monotonic(), True  # "ready" or anything: TF is imported
                     if not isinstance(msg, str | Heartbeat):
                         return msg

@@ -15,6 +15,12 @@ in training is caught after ``watchdog`` seconds without a finished batch; a mai
 phases is caught after ``LONG_PHASE_LIMIT``. One legitimately silent step (a single batch, the first validation
 pass's tracing) must fit in ``watchdog``, hence its generous default. Pause is not this module's concern: the
 parent does not count time while the run is paused.
+
+``Pulse`` also gathers ``BatchEnd`` messages and sends them at most every ``COALESCE`` seconds as one
+``Coalesced`` message: each send through the pipe wakes the parent's reader and cost the training thread
+~0.3 ms on this 2-core machine, 7 % of a 4.5 ms batch of the benchmark CNN. Any other message, a heartbeat and
+``close`` send what is gathered first, so order is kept and a ``BatchEnd`` waits at most one batch (or one
+heartbeat interval).
 """
 
 from __future__ import annotations
@@ -24,11 +30,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.training.messages import Heartbeat, Phase
+from core.training.messages import BatchEnd, Coalesced, Heartbeat, Phase
 
 HEARTBEAT = 5.0
 """Seconds between heartbeat checks (the parent asks for less when its watchdog is short)."""
 LONG_PHASES = frozenset({"loading data", "building", "compiling"})
+COALESCE = 0.05
+"""Seconds over which ``BatchEnd`` messages are gathered into one send (20 sends a second at most: more
+than the plots redraw)."""
 LONG_PHASE_LIMIT = 3600.0
 """Seconds a long phase may beat without progress; after that only real progress keeps the run alive."""
 
@@ -41,9 +50,12 @@ class Pulse:
     lock (two threads writing to one pipe would interleave their bytes) but do not count as progress.
     """
 
-    def __init__(self, send: Callable[[Any], None], interval: float = HEARTBEAT) -> None:
+    def __init__(self, send: Callable[[Any], None], interval: float = HEARTBEAT, coalesce: float = COALESCE) -> None:
         self._send = send
         self.interval = interval
+        self.coalesce = coalesce
+        self._gathered: list[BatchEnd] = []
+        self._flushed_at = -float("inf")
         self._lock = threading.Lock()
         self._main = threading.current_thread()
         self.progress = 0
@@ -59,8 +71,24 @@ class Pulse:
             if isinstance(msg, Phase) and msg.phase != self.phase:
                 self.phase, self._phase_at = msg.phase, time.monotonic()
         with self._lock:
-            self._send(msg)
-            self._sent_at = time.monotonic()
+            now = time.monotonic()
+            if type(msg) is BatchEnd:
+                self._gathered.append(msg)
+                if now - self._flushed_at < self.coalesce:
+                    return
+                self._flushed_at = now
+            self._flush()
+            if type(msg) is not BatchEnd:
+                self._send(msg)
+            self._sent_at = now
+
+    def _flush(self) -> None:
+        """Send the gathered ``BatchEnd`` messages (one as itself, several as ``Coalesced``); under the lock."""
+        if len(self._gathered) == 1:
+            self._send(self._gathered[0])
+        elif self._gathered:
+            self._send(Coalesced(tuple(self._gathered)))
+        self._gathered = []
 
     def tick(self) -> None:
         self.progress += 1
@@ -70,8 +98,13 @@ class Pulse:
         return self
 
     def close(self) -> None:
-        """No heartbeat after this (waits for one being sent): the caller may close the pipe next."""
+        """Send what is gathered; no heartbeat after this (waits for one being sent): the caller may close the
+        pipe next."""
         with self._lock:
+            try:
+                self._flush()
+            except (OSError, ValueError):  # the pipe is gone: the parent has ended the run
+                self._gathered = []
             self._closed.set()
 
     def due(self, now: float) -> Heartbeat | None:
@@ -91,6 +124,7 @@ class Pulse:
                 if self._closed.is_set():
                     return
                 try:
+                    self._flush()
                     self._send(beat)
                 except (OSError, ValueError):  # the pipe is gone: the parent has ended the run
                     return

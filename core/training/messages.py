@@ -152,6 +152,15 @@ class Failed:
     """``error``, ``diverged``, ``crashed``, ``killed`` (did not stop), ``hung`` (watchdog), ``data`` or ``graph``."""
 
 
+@dataclass(frozen=True)
+class Coalesced:
+    """Several messages sent as one through the pipe, in order: the worker gathers ``BatchEnd`` messages for
+    up to ``heartbeat.COALESCE`` seconds (``heartbeat.Pulse``); the parent's reader hands them out one by one,
+    so nothing past the pipe sees this type."""
+
+    messages: tuple[Any, ...]
+
+
 Message = (
     Phase | Heartbeat | Device | BatchEnd | EpochEnd | Gradients | FeatureMaps | Weights | Confusion | Log | Checkpoint
     | Finished | Failed

@@ -57,6 +57,21 @@ def test_spawned_run_streams_and_finishes(engine: TrainingEngine, tmp_path: Path
     assert "training" in phases or run.current_phase == "finished"
 
 
+def test_batch_ends_gathered_in_the_worker_reach_the_parent_one_by_one(engine: TrainingEngine,
+                                                                      tmp_path: Path) -> None:
+    """Tiny batches end far faster than ``heartbeat.COALESCE``: the worker sends them gathered, and every one
+    still arrives as its own ``batch_ended`` signal, in order, into the run's history."""
+    batches: list[BatchEnd] = []
+    run = engine.start(mlp(2, [8], 2), {"source": "toy.xor", "options": {"samples": 1000}},
+                       {"epochs": 2, "batch_size": 8}, tmp_path)
+    run.batch_ended.connect(batches.append)
+    result = run.wait(TIMEOUT)
+    assert isinstance(result, Finished), result
+    assert [b.step for b in batches] == list(range(1, 201))  # 800 training samples in batches of 8, 2 epochs
+    assert [b.batch for b in batches[:100]] == list(range(100))
+    assert list(run.history.batch.x.data) == list(range(1, 201))
+
+
 def test_killed_worker_is_reported_and_the_engine_carries_on(engine: TrainingEngine, tmp_path: Path) -> None:
     run = engine.start(mlp(2, [8], 2), LONG, {"epochs": 100}, tmp_path / "a")
     on_first_batch(run, lambda: os.kill(run.worker.process.pid, signal.SIGKILL))

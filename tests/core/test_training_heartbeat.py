@@ -9,8 +9,8 @@ import threading
 import time
 from typing import Any
 
-from core.training.heartbeat import LONG_PHASE_LIMIT, Pulse
-from core.training.messages import Device, Heartbeat, Log, Phase
+from core.training.heartbeat import COALESCE, LONG_PHASE_LIMIT, Pulse
+from core.training.messages import BatchEnd, Coalesced, Device, EpochEnd, Heartbeat, Log, Phase
 
 
 def make() -> tuple[Pulse, list[Any]]:
@@ -77,3 +77,49 @@ def test_the_device_label_says_what_and_how() -> None:
     assert Device("/job:localhost/replica:0/task:0/device:CPU:0").label == "CPU:0"
     gpu = Device("/job:localhost/replica:0/task:0/device:GPU:0", "NVIDIA RTX A4000", "MirroredStrategy", 2)
     assert gpu.label == "GPU:0 (NVIDIA RTX A4000), MirroredStrategy over 2 replicas"
+
+
+def batch(step: int) -> BatchEnd:
+    return BatchEnd(0, step - 1, step, {"loss": 1.0 / step}, 100)
+
+
+def test_batch_ends_are_gathered_and_sent_in_order_before_anything_else() -> None:
+    pulse, sent = make()
+    pulse.coalesce = 3600.0  # nothing is due by time in this test
+    pulse(batch(1))  # the first goes at once (a run's first batch is shown without delay)
+    assert sent == [batch(1)]
+    for step in range(2, 6):
+        pulse(batch(step))
+    assert sent == [batch(1)]  # gathered, not sent: one pipe write instead of four
+    assert pulse.progress == 5  # each still counts as progress for the heartbeat
+    pulse(EpochEnd(0, {"loss": 0.2}, 1.0, 3))
+    assert sent == [batch(1), Coalesced(tuple(batch(s) for s in range(2, 6))), EpochEnd(0, {"loss": 0.2}, 1.0, 3)]
+    pulse(batch(6))
+    pulse.close()  # the end of the run sends what is left
+    assert sent[-1] == batch(6)
+
+
+def test_gathered_batch_ends_go_once_coalesce_seconds_have_passed() -> None:
+    sent: list[Any] = []
+    pulse = Pulse(sent.append, interval=1.0, coalesce=0.02)
+    pulse(batch(1))
+    pulse(batch(2))
+    time.sleep(2 * 0.02)
+    pulse(batch(3))
+    assert sent == [batch(1), Coalesced((batch(2), batch(3)))]
+    assert COALESCE <= 0.1  # live curves still move at least ten times a second
+
+
+def test_a_heartbeat_sends_what_is_gathered_first() -> None:
+    sent: list[Any] = []
+    pulse = Pulse(sent.append, interval=0.01, coalesce=3600.0)
+    pulse(Phase("training"))
+    for step in (1, 2, 3):
+        pulse(batch(step))
+    assert sent == [Phase("training"), batch(1)]
+    pulse.start()
+    deadline = time.monotonic() + 60
+    while not any(isinstance(m, Heartbeat) for m in sent) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pulse.close()
+    assert sent[:4] == [Phase("training"), batch(1), Coalesced((batch(2), batch(3))), Heartbeat("training", 4)]
