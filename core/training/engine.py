@@ -168,7 +168,7 @@ class TrainingRun:
                 msg = self._next()
                 if msg is None:
                     break
-                for one in msg.messages if isinstance(msg, Coalesced) else (msg,):
+                for one in msg.messages() if isinstance(msg, Coalesced) else (msg,):
                     self._dispatch(one)
             if self.result is None:
                 self._dispatch(self._crash())

@@ -17,10 +17,10 @@ pass's tracing) must fit in ``watchdog``, hence its generous default. Pause is n
 parent does not count time while the run is paused.
 
 ``Pulse`` also gathers ``BatchEnd`` messages and sends them at most every ``COALESCE`` seconds as one
-``Coalesced`` message: each send through the pipe wakes the parent's reader and cost the training thread
-~0.3 ms on this 2-core machine, 7 % of a 4.5 ms batch of the benchmark CNN. Any other message, a heartbeat and
-``close`` send what is gathered first, so order is kept and a ``BatchEnd`` waits at most one batch (or one
-heartbeat interval).
+``Coalesced`` message: sending each through the pipe (pickling it, waking the parent's reader) cost the
+training thread ~0.3 ms on this 2-core machine while training, 7 % of a 4.5 ms batch of the benchmark CNN.
+Any other message, a heartbeat and ``close`` send what is gathered first, so order is kept and a ``BatchEnd``
+waits at most one batch (or one heartbeat interval).
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from core.training.messages import BatchEnd, Coalesced, Heartbeat, Phase
 HEARTBEAT = 5.0
 """Seconds between heartbeat checks (the parent asks for less when its watchdog is short)."""
 LONG_PHASES = frozenset({"loading data", "building", "compiling"})
-COALESCE = 0.05
-"""Seconds over which ``BatchEnd`` messages are gathered into one send (20 sends a second at most: more
-than the plots redraw)."""
+COALESCE = 0.1
+"""Seconds over which ``BatchEnd`` messages are gathered into one send (10 sends a second at most)."""
 LONG_PHASE_LIMIT = 3600.0
 """Seconds a long phase may beat without progress; after that only real progress keeps the run alive."""
 
@@ -87,7 +86,7 @@ class Pulse:
         if len(self._gathered) == 1:
             self._send(self._gathered[0])
         elif self._gathered:
-            self._send(Coalesced(tuple(self._gathered)))
+            self._send(Coalesced.of(self._gathered))
         self._gathered = []
 
     def tick(self) -> None:

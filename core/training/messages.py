@@ -154,11 +154,19 @@ class Failed:
 
 @dataclass(frozen=True)
 class Coalesced:
-    """Several messages sent as one through the pipe, in order: the worker gathers ``BatchEnd`` messages for
-    up to ``heartbeat.COALESCE`` seconds (``heartbeat.Pulse``); the parent's reader hands them out one by one,
-    so nothing past the pipe sees this type."""
+    """Several ``BatchEnd`` messages sent as one through the pipe, as plain rows: the worker gathers them for
+    up to ``heartbeat.COALESCE`` seconds (``heartbeat.Pulse``); the parent's reader hands them out one by one
+    (``messages``), so nothing past the pipe sees this type. Rows of ints and dicts pickle in a third of the
+    time the dataclasses take (6 against 16 us for ten), and the pickling runs on the training thread."""
 
-    messages: tuple[Any, ...]
+    rows: tuple[tuple[int, int, int, dict[str, float], int], ...]
+
+    @classmethod
+    def of(cls, batch_ends: list[BatchEnd]) -> Coalesced:
+        return cls(tuple((b.epoch, b.batch, b.step, b.logs, b.batches) for b in batch_ends))
+
+    def messages(self) -> tuple[BatchEnd, ...]:
+        return tuple(BatchEnd(*row) for row in self.rows)
 
 
 Message = (

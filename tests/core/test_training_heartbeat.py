@@ -93,7 +93,7 @@ def test_batch_ends_are_gathered_and_sent_in_order_before_anything_else() -> Non
     assert sent == [batch(1)]  # gathered, not sent: one pipe write instead of four
     assert pulse.progress == 5  # each still counts as progress for the heartbeat
     pulse(EpochEnd(0, {"loss": 0.2}, 1.0, 3))
-    assert sent == [batch(1), Coalesced(tuple(batch(s) for s in range(2, 6))), EpochEnd(0, {"loss": 0.2}, 1.0, 3)]
+    assert sent == [batch(1), Coalesced.of([batch(s) for s in range(2, 6)]), EpochEnd(0, {"loss": 0.2}, 1.0, 3)]
     pulse(batch(6))
     pulse.close()  # the end of the run sends what is left
     assert sent[-1] == batch(6)
@@ -106,7 +106,8 @@ def test_gathered_batch_ends_go_once_coalesce_seconds_have_passed() -> None:
     pulse(batch(2))
     time.sleep(2 * 0.02)
     pulse(batch(3))
-    assert sent == [batch(1), Coalesced((batch(2), batch(3)))]
+    assert sent == [batch(1), Coalesced.of([batch(2), batch(3)])]
+    assert sent[1].messages() == (batch(2), batch(3))  # what the parent's reader hands out
     assert COALESCE <= 0.1  # live curves still move at least ten times a second
 
 
@@ -122,4 +123,4 @@ def test_a_heartbeat_sends_what_is_gathered_first() -> None:
     while not any(isinstance(m, Heartbeat) for m in sent) and time.monotonic() < deadline:
         time.sleep(0.01)
     pulse.close()
-    assert sent[:4] == [Phase("training"), batch(1), Coalesced((batch(2), batch(3))), Heartbeat("training", 4)]
+    assert sent[:4] == [Phase("training"), batch(1), Coalesced.of([batch(2), batch(3)]), Heartbeat("training", 4)]
