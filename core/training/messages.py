@@ -154,19 +154,23 @@ class Failed:
 
 @dataclass(frozen=True)
 class Coalesced:
-    """Several ``BatchEnd`` messages sent as one through the pipe, as plain rows: the worker gathers them for
-    up to ``heartbeat.COALESCE`` seconds (``heartbeat.Pulse``); the parent's reader hands them out one by one
-    (``messages``), so nothing past the pipe sees this type. Rows of ints and dicts pickle in a third of the
-    time the dataclasses take (6 against 16 us for ten), and the pickling runs on the training thread."""
+    """Several ``BatchEnd`` and ``Gradients`` messages sent as one through the pipe, as plain rows: the worker
+    gathers them for up to ``heartbeat.COALESCE`` seconds (``heartbeat.Pulse``); the parent's reader hands them
+    out one by one, in order (``messages``), so nothing past the pipe sees this type. Rows of ints, lists and
+    dicts pickle in a third of the time the dataclasses take (6 against 16 us for ten ``BatchEnd``), and the
+    pickling runs on the training thread."""
 
-    rows: tuple[tuple[int, int, int, dict[str, float], int], ...]
+    rows: tuple[tuple[Any, ...], ...]
+    """``(0, epoch, batch, step, logs, batches)`` for a ``BatchEnd``, ``(1, step, layers, norms, global_norm,
+    health, detail)`` for a ``Gradients``."""
 
     @classmethod
-    def of(cls, batch_ends: list[BatchEnd]) -> Coalesced:
-        return cls(tuple((b.epoch, b.batch, b.step, b.logs, b.batches) for b in batch_ends))
+    def of(cls, gathered: list[Any]) -> Coalesced:
+        return cls(tuple((0, m.epoch, m.batch, m.step, m.logs, m.batches) if type(m) is BatchEnd
+                         else (1, m.step, m.layers, m.norms, m.global_norm, m.health, m.detail) for m in gathered))
 
-    def messages(self) -> tuple[BatchEnd, ...]:
-        return tuple(BatchEnd(*row) for row in self.rows)
+    def messages(self) -> tuple[BatchEnd | Gradients, ...]:
+        return tuple(BatchEnd(*row[1:]) if row[0] == 0 else Gradients(*row[1:]) for row in self.rows)
 
 
 Message = (

@@ -470,7 +470,7 @@ class TrainingDocks(QObject):
         run = self.session.run
         if run is None or not self.session.running:
             return None
-        checkpoint = RunFolder(Path(run.job.run_dir)).weights
+        checkpoint = RunFolder(Path(run.job.run_dir)).checkpoint_layers
         return (run.job.graph, str(checkpoint)) if checkpoint.exists() else None
 
     def _sample_features(self, maps: dict[str, Any], sample: Any) -> None:

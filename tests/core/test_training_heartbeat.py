@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from core.training.heartbeat import COALESCE, LONG_PHASE_LIMIT, Pulse
-from core.training.messages import BatchEnd, Coalesced, Device, EpochEnd, Heartbeat, Log, Phase
+from core.training.messages import BatchEnd, Coalesced, Device, EpochEnd, Gradients, Heartbeat, Log, Phase
 
 
 def make() -> tuple[Pulse, list[Any]]:
@@ -124,3 +124,16 @@ def test_a_heartbeat_sends_what_is_gathered_first() -> None:
         time.sleep(0.01)
     pulse.close()
     assert sent[:4] == [Phase("training"), batch(1), Coalesced.of([batch(2), batch(3)]), Heartbeat("training", 4)]
+
+
+def test_gradient_norms_are_gathered_with_the_batch_ends_in_order() -> None:
+    pulse, sent = make()
+    pulse.coalesce = 3600.0
+    pulse(batch(1))
+    norms = Gradients(2, ["dense", "dense_1"], [0.5, 0.25], 0.56, "vanishing", "dense: 1e-9")
+    for msg in (batch(2), norms, batch(3)):
+        pulse(msg)
+    assert sent == [batch(1)]
+    pulse(Log("info", "epoch done"))
+    assert sent[1].messages() == (batch(2), norms, batch(3))
+    assert sent[2] == Log("info", "epoch done")
