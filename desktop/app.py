@@ -1,4 +1,5 @@
-"""Start the desktop app: QApplication, theme, the psygnal queue pump, the main window.
+"""Start the desktop app: QApplication, theme, the psygnal queue pump, garbage collection on the GUI thread, the main
+window.
 
 ``main(argv)`` takes an optional project path. TensorFlow is never imported here (DESIGN.md §2.2).
 Setting ``LAYERBENCH_STARTUP_PROBE=1`` makes the app print ``painted <unix time>`` once the window has
@@ -112,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
     apply_theme(app, theme_choice())
     pump_psygnal_queue(app)
+    from desktop.gui_gc import collect_on_gui_thread
+
+    collect_on_gui_thread(app)  # never in a reader thread: it would delete Qt objects off the GUI thread
     window = MainWindow()
     install_first_run(window)
     follow_system_theme(app, window)

@@ -11,6 +11,8 @@ import pytest
 from core.graph.model import Edge, Graph, Node
 from core.graph.validation import check_connect
 
+pytest_plugins = ["tests.run_policy"]  # a crashed worker or a hung test fails the run (see there)
+
 
 @pytest.fixture
 def graph() -> Graph:
