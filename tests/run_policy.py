@@ -73,8 +73,8 @@ _GUI_GC: list[Any] = []
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _uses_qt(item):
-        gc.collect()
         gc.disable()  # no automatic collection in any thread while Qt objects come and go
+        gc.freeze()  # what exists now is left out of this test's collections: they cost what the test made
     return (yield)
 
 
@@ -107,12 +107,15 @@ def _gui_gc_timer() -> Any:
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # outside pytest-qt's teardown wrapper: runs after it closed the widgets
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     try:
         return (yield)
     finally:
         if _uses_qt(item):
-            collect_qt_garbage()
+            collect_qt_garbage()  # what the test made (a full collection costs ~0.3 s once TensorFlow is loaded)
+            gc.unfreeze()
+            if nextitem is None or nextitem.path != item.path:
+                collect_qt_garbage()  # the module's own fixtures (made before this test) ended too: everything
             gc.enable()  # tests without Qt (TensorFlow in this process, say) keep Python's own collection
 
 
