@@ -93,9 +93,17 @@ class RunContext:
     epoch: int = 0
     checkpoints: Any = None
     checkpointed_at: float = field(default_factory=time.perf_counter)
+    """A ``BackgroundCheckpoints`` (set by the worker)."""
     unsaved: bool = False
     """An epoch ended without a checkpoint (``checkpoint_seconds``); saved when the run ends."""
-    """A ``BackgroundCheckpoints`` (set by the worker)."""
+    gather: float = 0.0
+    """Seconds over which batches' logs are kept as they came and turned into ``BatchEnd`` messages and history
+    rows together (``flush_batches``); 0: at every batch. The worker process gathers (``heartbeat.COALESCE``):
+    Python run right after a training step runs with the step's data in the caches, ~4 times slower than the
+    same code run in a loop, and the per-batch work was 3 % of the benchmark CNN's 3 ms batch."""
+    pending: list[tuple[int, int, int, dict[str, Any]]] = field(default_factory=list)
+    """Batches not yet flushed: (epoch, batch, step, logs)."""
+    gathered_at: float = 0.0
 
 
 def make_callback(ctx: RunContext) -> Any:
@@ -136,28 +144,48 @@ def on_batch(cb: Any, batch: int, logs: dict[str, Any]) -> None:
     ctx: RunContext = cb.ctx
     m = ctx.config.monitors
     ctx.step += 1
+    ctx.pending.append((cb.epoch, batch, ctx.step, logs))
     if ctx.first_batch_at is None:
         ctx.first_batch_at = time.perf_counter() - ctx.started_at
         ctx.send(Phase("training", f"first batch after {ctx.first_batch_at:.2f} s"))
-    scalars = without_skipped_norm(ctx, floats(logs))
-    if ctx.step % m.batch_messages_every == 0 or batch + 1 == ctx.batches:
-        ctx.send(BatchEnd(cb.epoch, batch, ctx.step, scalars, ctx.batches))
-    ctx.history.batch.add(ctx.step, scalars)
+        flush_batches(ctx)
+    elif not ctx.gather or batch + 1 == ctx.batches or time.monotonic() - ctx.gathered_at >= ctx.gather:
+        flush_batches(ctx)
     if "grad_norms" in logs and ctx.step % m.gradient_every == 0:
+        flush_batches(ctx)
         _send_gradients(ctx, logs)
     if cb.features is not None and (ctx.step % m.feature_maps_every == 0 or not cb.sample_sent):
+        flush_batches(ctx)
         names, fn = cb.features
         sample = None if cb.sample_sent else monitors.thumbnail(cb.feature_input[0])
         ctx.send(FeatureMaps(ctx.step, monitors.as_maps(names, fn(cb.feature_input)), sample))
         cb.sample_sent = True
-    if m.nan_check and not math.isfinite(scalars.get("loss", 0.0)):
+    loss = logs.get("loss", 0.0)
+    if m.nan_check and not math.isfinite(loss if type(loss) is float else float(np.asarray(loss))):
+        flush_batches(ctx)
         _diverged(cb, ctx)
     _control(cb, ctx)
 
 
-def without_skipped_norm(ctx: RunContext, scalars: dict[str, float]) -> dict[str, float]:
+def flush_batches(ctx: RunContext) -> None:
+    """The pending batches as ``BatchEnd`` messages (every ``batch_messages_every``-th and each epoch's last)
+    and history rows, in order."""
+    m = ctx.config.monitors
+    tick = getattr(ctx.send, "tick", None)
+    for epoch, batch, step, logs in ctx.pending:
+        scalars = without_skipped_norm(ctx, floats(logs), step)
+        if step % m.batch_messages_every == 0 or batch + 1 == ctx.batches:
+            ctx.send(BatchEnd(epoch, batch, step, scalars, ctx.batches))
+        elif tick is not None:
+            tick()  # progress for the heartbeat without a message
+        ctx.history.batch.add(step, scalars)
+    ctx.pending.clear()
+    ctx.gathered_at = time.monotonic()
+
+
+def without_skipped_norm(ctx: RunContext, scalars: dict[str, float], step: int | None = None) -> dict[str, float]:
     """``scalars`` without ``grad_global_norm`` on a step whose norms were not computed (the wrapper logs 0)."""
-    if "grad_global_norm" in scalars and ctx.step % ctx.config.monitors.gradient_every:
+    if "grad_global_norm" in scalars and (ctx.step if step is None else step) % ctx.config.monitors.gradient_every:
         scalars.pop("grad_global_norm")
     return scalars
 
@@ -191,9 +219,12 @@ def _diverged(cb: Any, ctx: RunContext) -> None:
 
 
 def _control(cb: Any, ctx: RunContext) -> None:
-    while ctx.control.pause.is_set() and not ctx.control.stop.is_set():
-        time.sleep(PAUSE_POLL)
+    if ctx.control.pause.is_set():
+        flush_batches(ctx)  # a paused run shows its last batch
+        while ctx.control.pause.is_set() and not ctx.control.stop.is_set():
+            time.sleep(PAUSE_POLL)
     if ctx.control.stop.is_set():
+        flush_batches(ctx)
         ctx.stopped = True
         raise StopRun("stopped")
 
@@ -210,6 +241,7 @@ def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     """The end of an epoch without the checkpoint: ``EpochEnd``, weight statistics, confusion matrix."""
     ctx: RunContext = cb.ctx
     m = ctx.config.monitors
+    flush_batches(ctx)
     scalars = without_skipped_norm(ctx, floats(logs))  # an epoch's logs are its last step's
     ctx.history.epoch.add(epoch + 1, scalars)
     ctx.send(EpochEnd(epoch, scalars, time.perf_counter() - cb.epoch_started, ctx.config.epochs))

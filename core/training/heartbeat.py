@@ -134,13 +134,11 @@ class Pulse:
 
 
 def tick_callback(tick: Callable[[], None]) -> Any:
-    """A Keras callback calling ``tick`` after every train, test and predict batch (keras imported lazily)."""
+    """A Keras callback calling ``tick`` after every test and predict batch (keras imported lazily). Training
+    batches count through the run's own callback (``callbacks.flush_batches``): a message or a tick each."""
     import keras
 
     class Ticks(keras.callbacks.Callback):  # type: ignore[misc]
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            tick()
-
         def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
             tick()
 

@@ -38,7 +38,7 @@ from core.training.checkpoint import (
     save_weights,
 )
 from core.training.config import TrainingConfig, describe_error
-from core.training.heartbeat import HEARTBEAT, Pulse, tick_callback
+from core.training.heartbeat import COALESCE, HEARTBEAT, Pulse, tick_callback
 from core.training.history import History
 from core.training.messages import Device, Failed, Finished, Log, Message, Phase, floats
 
@@ -198,6 +198,8 @@ def _context(config: TrainingConfig, send: Callable[[Message], None], control: C
                      eval_x=data.validation.x if val else data.train.x[:1000],
                      eval_y=data.validation.y if val else data.train.y[:1000], classes=data.classes)
     ctx.checkpoints = BackgroundCheckpoints(inner, folder, send)
+    if getattr(send, "tick", None) is not None:  # the worker process: messages go through a pipe
+        ctx.gather = COALESCE
     return ctx
 
 
