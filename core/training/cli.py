@@ -192,7 +192,7 @@ def handler(args: argparse.Namespace) -> int:
     config = training_config(project, args)
     if not project.data:
         raise ProjectError("the project has no data yet: choose a dataset in the app first", str(path))
-    control = _Control()
+    control = _Control("epoch" if config.strategy == "multi-worker" else "batch")
     with run_folder(path, recoverable=saves) as live:
         job, record = _plan(project, args, config, live.path)
         _describe(live, record, args)
@@ -263,16 +263,18 @@ def _report(args: argparse.Namespace, path: Path, record: RunRecord, result: Mes
 
 
 class _Control:
-    """Ctrl-C stops at the next batch (the run is still saved); a second Ctrl-C interrupts at once."""
+    """Ctrl-C stops at the next batch (the run is still saved); a second Ctrl-C interrupts at once. Under
+    ``--strategy multi-worker`` every worker must run the same steps, so the stop comes at the epoch's end."""
 
-    def __init__(self) -> None:
+    def __init__(self, unit: str = "batch") -> None:
         self.stop, self.pause = threading.Event(), threading.Event()
+        self.unit = unit
 
     def interrupt(self, signum: int, frame: object) -> None:
         if self.stop.is_set():
             raise KeyboardInterrupt
         self.stop.set()
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr, flush=True)
+        print(f"\nstopping after this {self.unit} (Ctrl-C again to abort)", file=sys.stderr, flush=True)
 
 
 register_command("train", HELP, add_arguments, handler)
