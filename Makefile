@@ -41,7 +41,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist load --max-worker-restart=0
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks --readme
