@@ -81,7 +81,9 @@ class ScriptedWorker(WorkerProcess):
 def run_script(script: str) -> Finished | Failed | None:
     run = TrainingRun(Job({}, {}, {}, ""), ScriptedWorker(script), grace=1.0, watchdog=WATCHDOG).start()
     result = run.wait(TIMEOUT)
-    run.worker.process.join(TIMEOUT)  # the reader ends (or kills) the child after its last message
+    # the reader ends (or kills) and reaps the child after its last message; joining the child from this thread
+    # at the same time races with it (two waitpid calls: the loser sees ECHILD and "alive"), so wait for the reader
+    run._reader.join(TIMEOUT)
     assert not run.worker.alive()
     return result
 
