@@ -61,7 +61,7 @@ from core.training.config import TrainingConfig
 from core.training.distributed_sync import Vote, apply_initial_weights, is_chief, start_state
 from core.training.history import History
 from core.training.messages import Checkpoint, Finished, Log, Message, Phase
-from core.training.worker import _ticks, device_message, download_reporter
+from core.training.run_parts import device_message, download_reporter, tick_callbacks
 
 LOSS_CLASSES = {
     "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "huber": "Huber",
@@ -227,7 +227,7 @@ def _data(job: Any, config: TrainingConfig, graph: Graph, send: Callable[[Messag
 def _extra_callbacks(keras: Any, job: Any, ctx: RunContext, model: Any, metrics: list[Any], chief: bool) -> Any:
     """The fit path's other callbacks, driven by hand: heartbeat ticks, the job's own, early stopping and
     TensorBoard (the chief's only: one set of event files per run)."""
-    out = [*_ticks(ctx), *(make() for make in job.callbacks)]
+    out = [*tick_callbacks(ctx), *(make() for make in job.callbacks)]
     es = ctx.config.early_stopping
     if es.enabled:  # no compiled metrics for Keras to read the direction from: the metric objects give it
         name = es.monitor.removeprefix("val_")

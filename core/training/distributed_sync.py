@@ -95,9 +95,9 @@ def start_state(job: Any, strategy: Any, folder: RunFolder, model: Any, optimize
     epoch, step and number of epochs on every worker (a worker may have no checkpoint at all: the command line
     resumes a run that only the chief's project holds). Sets ``ctx.step``, ``ctx.epochs_done`` and, when the
     chief's total differs, ``ctx.config``."""
-    from core.training.worker import _resume
+    from core.training.run_parts import resume_from_checkpoint
 
-    start = _resume(job, folder, SimpleNamespace(optimizer=optimizer), model, ctx)
+    start = resume_from_checkpoint(job.resume, folder, SimpleNamespace(optimizer=optimizer), model, ctx)
     if job.resume or job.initial_weights:
         variables = [*model.weights, *optimizer.variables]
         counts = np.array([start, ctx.step, ctx.config.epochs], dtype="int64")

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.data.check import fit_to_graph, with_validation
-from core.data.download import Download, reporting
+from core.data.download import reporting
 from core.data.errors import DataError
 from core.data.load import load_dataset
 from core.data.recipe import Dataset
@@ -32,15 +32,14 @@ from core.training.checkpoint import (
     RunFolder,
     apply_layer_weights,
     load_layer_weights,
-    load_optimizer,
-    restore_checkpoint_weights,
     save_layer_weights,
     save_weights,
 )
 from core.training.config import TrainingConfig, describe_error
-from core.training.heartbeat import COALESCE, HEARTBEAT, Pulse, tick_callback
+from core.training.heartbeat import COALESCE, HEARTBEAT, Pulse
 from core.training.history import History
-from core.training.messages import Device, Failed, Finished, Log, Message, Phase, floats
+from core.training.messages import Failed, Finished, Log, Message, Phase, floats
+from core.training.run_parts import device_message, download_reporter, resume_from_checkpoint, tick_callbacks
 
 
 @dataclass(frozen=True)
@@ -95,20 +94,6 @@ def _build(job: Job, config: TrainingConfig, graph: Graph) -> tuple[Any, Any, li
     return model, inner, attach_groups(model, inner)
 
 
-def _resume(job: Job, folder: RunFolder, model: Any, inner: Any, ctx: RunContext) -> int:
-    if not (job.resume and folder.has_checkpoint()):
-        return 0
-    state = folder.state()
-    restore_checkpoint_weights(inner, folder)  # the checkpoint .npz (or the .h5 of an older run folder)
-    if not load_optimizer(model.optimizer, folder.optimizer):
-        ctx.send(Log("warning", "optimizer state did not match; it starts afresh"))
-    if folder.history.exists():
-        ctx.history = History.from_npz(folder.history)
-    ctx.step = int(state.get("step", 0))
-    ctx.send(Log("info", f"resumed after epoch {state['epoch']}"))
-    return int(state["epoch"])
-
-
 def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model: Any, start: int) -> None:
     batch = config.batch_size_for(len(data.train))
     ctx.batches = -(-len(data.train) // batch)
@@ -126,16 +111,10 @@ def _fit(job: Job, config: TrainingConfig, data: Dataset, ctx: RunContext, model
     ctx.checkpoints.flush()
 
 
-def _ticks(ctx: RunContext) -> list[Any]:
-    """The heartbeat's progress callback when ``send`` is a ``Pulse`` (in the worker process), else none."""
-    tick = getattr(ctx.send, "tick", None)
-    return [tick_callback(tick)] if tick is not None else []
-
-
 def _callbacks(job: Job, config: TrainingConfig, ctx: RunContext) -> list[Any]:
     import keras
 
-    out = [make_callback(ctx), *_ticks(ctx), *(make() for make in job.callbacks)]
+    out = [make_callback(ctx), *tick_callbacks(ctx), *(make() for make in job.callbacks)]
     es = config.early_stopping
     if es.enabled:
         out.append(keras.callbacks.EarlyStopping(monitor=es.monitor, patience=es.patience, min_delta=es.min_delta,
@@ -155,7 +134,8 @@ def _finish(ctx: RunContext, model: Any, inner: Any, data: Dataset) -> Message:
     ctx.history.to_npz(ctx.folder.history)
     test: dict[str, float] = {}
     if len(data.test) and not ctx.stopped:
-        test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True, callbacks=_ticks(ctx)))
+        test = floats(model.evaluate(data.test.x, data.test.y, verbose=0, return_dict=True,
+                                     callbacks=tick_callbacks(ctx)))
     last = {k: float(v.data[-1]) for k, v in ctx.history.epoch.values.items() if len(v)}
     return Finished(last, ctx.epochs_done, ctx.stopped, str(ctx.folder.final_weights), str(ctx.folder.history),
                     device_of(model), ctx.first_batch_at, time.perf_counter() - ctx.started_at, test)
@@ -176,18 +156,6 @@ def _setup(job: Job, config: TrainingConfig, send: Callable[[Message], None]) ->
         raw = load_dataset(job.data)
     data = with_validation(fit_to_graph(raw, graph, config.loss), config.validation_split)
     return graph, data
-
-
-def download_reporter(send: Callable[[Message], None]) -> Callable[[Download], None]:
-    """Turns a dataset download's progress into ``Phase("downloading", text, fraction)`` messages, and its end
-    into ``Phase("loading data")`` again (the data is read next)."""
-
-    def report(progress: Download) -> None:
-        send(Phase("downloading", progress.text, progress.fraction))
-        if progress.finished and progress.part == progress.parts:
-            send(Phase("loading data", f"reading {progress.title}"))
-
-    return report
 
 
 def _context(config: TrainingConfig, send: Callable[[Message], None], control: Control, inner: Any,
@@ -222,29 +190,12 @@ def train(job: Job, send: Callable[[Message], None], control: Control) -> Messag
         model, inner, names = _build(job, config, graph)
     send(device_message(model, strategy if config.strategy != "none" else None))
     ctx = _context(config, send, control, inner, folder, names, data)
-    start = _resume(job, folder, model, inner, ctx)
+    start = resume_from_checkpoint(job.resume, folder, model, inner, ctx)
     ctx.epochs_done = start
     _fit(job, config, data, ctx, model, start)
     result = _finish(ctx, model, inner, data)
     send(Phase("finished"))
     return result
-
-
-def device_message(model: Any, strategy: Any = None) -> Device:
-    """The device the built model's weights live on, the GPU's name when it is one, and the strategy."""
-    import tensorflow as tf
-
-    device = device_of(model)
-    short, name = device.rsplit("device:", 1)[-1], ""
-    if short.upper().startswith("GPU:"):
-        try:
-            gpu = tf.config.get_visible_devices("GPU")[int(short.split(":")[1])]
-            name = str(tf.config.experimental.get_device_details(gpu).get("device_name", ""))
-        except (IndexError, ValueError, RuntimeError):
-            name = ""
-    if strategy is None:
-        return Device(device, name)
-    return Device(device, name, type(strategy).__name__, int(strategy.num_replicas_in_sync))
 
 
 def _runner(kind: str) -> Callable[[Job, Callable[[Message], None], Control], Message]:
