@@ -183,9 +183,10 @@ def flush_batches(ctx: RunContext) -> None:
     ctx.gathered_at = time.monotonic()
 
 
-def without_skipped_norm(ctx: RunContext, scalars: dict[str, float], step: int | None = None) -> dict[str, float]:
-    """``scalars`` without ``grad_global_norm`` on a step whose norms were not computed (the wrapper logs 0)."""
-    if "grad_global_norm" in scalars and (ctx.step if step is None else step) % ctx.config.monitors.gradient_every:
+def without_skipped_norm(ctx: RunContext, scalars: dict[str, float], step: int) -> dict[str, float]:
+    """``scalars`` of ``step`` without ``grad_global_norm`` when that step's norms were not computed (the wrapper
+    logs 0)."""
+    if "grad_global_norm" in scalars and step % ctx.config.monitors.gradient_every:
         scalars.pop("grad_global_norm")
     return scalars
 
@@ -242,7 +243,7 @@ def epoch_messages(cb: Any, epoch: int, logs: dict[str, Any]) -> None:
     ctx: RunContext = cb.ctx
     m = ctx.config.monitors
     flush_batches(ctx)
-    scalars = without_skipped_norm(ctx, floats(logs))  # an epoch's logs are its last step's
+    scalars = without_skipped_norm(ctx, floats(logs), ctx.step)  # an epoch's logs are its last step's
     ctx.history.epoch.add(epoch + 1, scalars)
     ctx.send(EpochEnd(epoch, scalars, time.perf_counter() - cb.epoch_started, ctx.config.epochs))
     if m.weight_histograms or m.update_ratios:
